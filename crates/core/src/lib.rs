@@ -1,0 +1,78 @@
+//! Inkstone's domain core: the model, the use cases, the one permission check and the
+//! ports storage implements. No HTTP and no SQL here; every API is an adapter over [`Core`].
+
+pub mod accounts;
+pub mod content;
+pub mod error;
+pub mod locale;
+pub mod model;
+pub mod permission;
+pub mod ports;
+pub mod secrets;
+pub mod settings;
+pub mod taxonomy;
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+pub use error::{CoreError, CoreResult, ErrorCode};
+pub use locale::Locale;
+pub use permission::Actor;
+pub use settings::Settings;
+
+use ports::{Clock, Repository};
+
+/// The use cases, over a repository and a clock. Cheap to share behind an `Arc`.
+pub struct Core {
+    repo: Arc<dyn Repository>,
+    clock: Arc<dyn Clock>,
+    settings: RwLock<Arc<Settings>>,
+}
+
+impl Core {
+    /// A core over `repo`, with settings loaded from it.
+    pub async fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>) -> CoreResult<Core> {
+        let core = Core { repo, clock, settings: RwLock::new(Arc::new(Settings::default())) };
+        core.reload_settings().await?;
+        Ok(core)
+    }
+
+    /// The current time by the core's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The settings as last loaded. Servers reload every second, so a change made by
+    /// another process shows within two seconds.
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads settings from storage; returns whether they changed.
+    pub async fn reload_settings(&self) -> CoreResult<bool> {
+        let fresh = Settings::from_stored(self.repo.all_settings().await?);
+        let mut current = self.settings.write().unwrap_or_else(|e| e.into_inner());
+        let changed = **current != fresh;
+        if changed {
+            *current = Arc::new(fresh);
+        }
+        Ok(changed)
+    }
+
+    /// Changes a setting after validating it; returns the canonical value stored.
+    ///
+    /// Errors: `invalid_input` (unknown key, bad value), permission.
+    pub async fn set_setting(&self, actor: &Actor, key: &str, value: &str) -> CoreResult<String> {
+        permission::require(actor, permission::Action::ManageSettings, permission::Resource::Site)?;
+        let value = settings::validate(key, value)?;
+        self.repo.set_setting(key, &value).await?;
+        self.reload_settings().await?;
+        Ok(value)
+    }
+
+    /// Removes expired sessions; returns how many.
+    pub async fn sweep_sessions(&self) -> CoreResult<u64> {
+        self.repo.delete_expired_sessions(self.now()).await
+    }
+}

@@ -1,0 +1,266 @@
+//! Site settings: a fixed table of known keys, each with a type, a default and a validator.
+//!
+//! Values are stored as text. Unknown keys are refused, so a typo never silently does
+//! nothing. Later features add their switches here (for example which API dialects are on).
+
+use std::collections::BTreeMap;
+
+use crate::error::{CoreError, CoreResult};
+use crate::locale::Locale;
+
+/// The type of a setting's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKind {
+    /// Free text up to 1000 characters.
+    Text,
+    /// An absolute `http` or `https` URL without a trailing slash.
+    Url,
+    /// `true` or `false` (also accepts 1/0, yes/no, on/off).
+    Bool,
+    /// An integer within the bounds.
+    Integer { min: i64, max: i64 },
+    /// `en` or `zh-CN`.
+    Language,
+    /// An IANA time zone name such as `Asia/Shanghai`, or `UTC`.
+    TimeZone,
+}
+
+/// One known setting.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingDef {
+    pub key: &'static str,
+    pub kind: SettingKind,
+    pub default: &'static str,
+    pub description: &'static str,
+}
+
+/// Every setting Inkstone knows.
+pub const SETTINGS: &[SettingDef] = &[
+    SettingDef {
+        key: "site.title",
+        kind: SettingKind::Text,
+        default: "Inkstone",
+        description: "The site's name, shown in pages and feeds.",
+    },
+    SettingDef {
+        key: "site.description",
+        kind: SettingKind::Text,
+        default: "",
+        description: "A one-line description of the site.",
+    },
+    SettingDef {
+        key: "site.url",
+        kind: SettingKind::Url,
+        default: "http://127.0.0.1:8080",
+        description: "The public base URL, used to build absolute links.",
+    },
+    SettingDef {
+        key: "site.language",
+        kind: SettingKind::Language,
+        default: "en",
+        description: "Default language of messages when a request does not ask (en, zh-CN).",
+    },
+    SettingDef {
+        key: "site.time_zone",
+        kind: SettingKind::TimeZone,
+        default: "UTC",
+        description: "IANA time zone for dates shown to readers (APIs use UTC).",
+    },
+    SettingDef {
+        key: "content.page_size",
+        kind: SettingKind::Integer { min: 1, max: 100 },
+        default: "10",
+        description: "Default number of items per page in lists.",
+    },
+    SettingDef {
+        key: "content.excerpt_length",
+        kind: SettingKind::Integer { min: 20, max: 2000 },
+        default: "200",
+        description: "Characters in an automatic excerpt.",
+    },
+    SettingDef {
+        key: "auth.basic_enabled",
+        kind: SettingKind::Bool,
+        default: "false",
+        description: "Accept HTTP Basic authentication (off by default, as in Halo).",
+    },
+];
+
+/// Looks up a known setting.
+pub fn definition(key: &str) -> Option<&'static SettingDef> {
+    SETTINGS.iter().find(|def| def.key == key)
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Checks `value` for `key` and returns it in canonical form (booleans as `true`/`false`,
+/// URLs without trailing slash, integers without padding).
+///
+/// Errors: `invalid_input` for an unknown key (listing the known ones) or a bad value.
+pub fn validate(key: &str, value: &str) -> CoreResult<String> {
+    let Some(def) = definition(key) else {
+        let known: Vec<&str> = SETTINGS.iter().map(|d| d.key).collect();
+        return Err(CoreError::invalid(
+            "key",
+            format!("unknown setting `{key}`; known settings: {}", known.join(", ")),
+            format!("未知设置 `{key}`；可用设置：{}", known.join(", ")),
+        ));
+    };
+    let bad = |en: String, zh: String| CoreError::invalid(key, en, zh);
+    let value = value.trim();
+    match def.kind {
+        SettingKind::Text => {
+            if value.chars().count() > 1000 {
+                return Err(bad("at most 1000 characters".into(), "最多 1000 个字符".into()));
+            }
+            Ok(value.to_string())
+        }
+        SettingKind::Url => {
+            let rest =
+                value.strip_prefix("https://").or_else(|| value.strip_prefix("http://")).filter(|rest| {
+                    !rest.is_empty()
+                        && !rest.starts_with('/')
+                        && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
+                });
+            if rest.is_none() {
+                return Err(bad(
+                    format!("`{value}` is not an http(s) URL"),
+                    format!("`{value}` 不是 http(s) 网址"),
+                ));
+            }
+            Ok(value.trim_end_matches('/').to_string())
+        }
+        SettingKind::Bool => parse_bool(value).map(|b| b.to_string()).ok_or_else(|| {
+            bad(format!("`{value}` is not true or false"), format!("`{value}` 不是 true 或 false"))
+        }),
+        SettingKind::Integer { min, max } => match value.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+            _ => Err(bad(
+                format!("must be an integer from {min} to {max}"),
+                format!("必须是 {min} 到 {max} 之间的整数"),
+            )),
+        },
+        SettingKind::Language => Locale::from_tag(value)
+            .map(|l| l.tag().to_string())
+            .ok_or_else(|| bad("must be `en` or `zh-CN`".into(), "必须是 `en` 或 `zh-CN`".into())),
+        SettingKind::TimeZone => {
+            value.parse::<chrono_tz::Tz>().map(|tz| tz.name().to_string()).map_err(|_| {
+                bad(
+                    format!("`{value}` is not an IANA time zone such as Asia/Shanghai"),
+                    format!("`{value}` 不是 IANA 时区名，例如 Asia/Shanghai"),
+                )
+            })
+        }
+    }
+}
+
+/// A snapshot of every setting, typed. Values that fail validation in storage (written by
+/// an older version, say) fall back to their defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::from_stored(Vec::new())
+    }
+}
+
+impl Settings {
+    /// Builds the snapshot from stored pairs; unknown keys are ignored.
+    pub fn from_stored(stored: Vec<(String, String)>) -> Settings {
+        let mut values: BTreeMap<&'static str, String> =
+            SETTINGS.iter().map(|def| (def.key, def.default.to_string())).collect();
+        for (key, value) in stored {
+            if let Some(def) = definition(&key)
+                && let Ok(valid) = validate(def.key, &value)
+            {
+                values.insert(def.key, valid);
+            }
+        }
+        Settings { values }
+    }
+
+    /// The canonical text of a setting; `None` for an unknown key.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// Every setting in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.values.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+
+    fn integer(&self, key: &str) -> i64 {
+        self.get(key).and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+
+    pub fn site_title(&self) -> &str {
+        self.get("site.title").unwrap_or_default()
+    }
+
+    pub fn site_url(&self) -> &str {
+        self.get("site.url").unwrap_or_default()
+    }
+
+    pub fn language(&self) -> Locale {
+        self.get("site.language").and_then(Locale::from_tag).unwrap_or_default()
+    }
+
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.get("site.time_zone").and_then(|v| v.parse().ok()).unwrap_or(chrono_tz::UTC)
+    }
+
+    /// Default list page size, 1..=100.
+    pub fn page_size(&self) -> i64 {
+        self.integer("content.page_size")
+    }
+
+    /// Characters in an automatic excerpt.
+    pub fn excerpt_length(&self) -> usize {
+        usize::try_from(self.integer("content.excerpt_length")).unwrap_or(200)
+    }
+
+    pub fn basic_auth_enabled(&self) -> bool {
+        self.get("auth.basic_enabled") == Some("true")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_and_canonicalizes() {
+        assert_eq!(validate("site.url", "https://blog.example.com/").unwrap(), "https://blog.example.com");
+        assert!(validate("site.url", "ftp://x").is_err());
+        assert_eq!(validate("auth.basic_enabled", "ON").unwrap(), "true");
+        assert_eq!(validate("content.page_size", "25").unwrap(), "25");
+        assert!(validate("content.page_size", "0").is_err());
+        assert!(validate("content.page_size", "ten").is_err());
+        assert_eq!(validate("site.language", "zh-cn").unwrap(), "zh-CN");
+        assert_eq!(validate("site.time_zone", "Asia/Shanghai").unwrap(), "Asia/Shanghai");
+        assert!(validate("site.time_zone", "Mars/Olympus").is_err());
+        let err = validate("site.titel", "x").unwrap_err();
+        assert!(err.detail.unwrap().en.contains("site.title"));
+    }
+
+    #[test]
+    fn snapshot_falls_back_to_defaults() {
+        let settings = Settings::from_stored(vec![
+            ("content.page_size".into(), "500".into()),
+            ("site.title".into(), "我的博客".into()),
+            ("nonsense".into(), "x".into()),
+        ]);
+        assert_eq!(settings.page_size(), 10);
+        assert_eq!(settings.site_title(), "我的博客");
+        assert_eq!(settings.get("nonsense"), None);
+    }
+}

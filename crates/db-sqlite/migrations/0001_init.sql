@@ -1,0 +1,145 @@
+-- Inkstone schema, version 1. Times are Unix milliseconds (UTC). Booleans are 0/1.
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT    NOT NULL,
+    email         TEXT    NOT NULL,
+    display_name  TEXT    NOT NULL,
+    avatar        TEXT,
+    bio           TEXT,
+    role          TEXT    NOT NULL,
+    status        TEXT    NOT NULL,
+    password_hash TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    last_seen_at  INTEGER
+);
+CREATE UNIQUE INDEX users_username ON users (username COLLATE NOCASE);
+CREATE UNIQUE INDEX users_email ON users (email COLLATE NOCASE);
+
+CREATE TABLE sessions (
+    id_hash      TEXT    PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    csrf_hash    TEXT    NOT NULL,
+    remember     INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+CREATE TABLE personal_access_tokens (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name         TEXT    NOT NULL,
+    token_hash   TEXT    NOT NULL UNIQUE,
+    prefix       TEXT    NOT NULL,
+    scopes       TEXT,
+    expires_at   INTEGER,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+);
+CREATE INDEX personal_access_tokens_user ON personal_access_tokens (user_id);
+
+CREATE TABLE categories (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL,
+    slug        TEXT    NOT NULL UNIQUE,
+    description TEXT,
+    parent_id   INTEGER REFERENCES categories (id) ON DELETE SET NULL,
+    sort_order  INTEGER NOT NULL DEFAULT 0,
+    template    TEXT,
+    cover       TEXT
+);
+
+CREATE TABLE tags (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    slug        TEXT NOT NULL UNIQUE,
+    color       TEXT,
+    description TEXT
+);
+CREATE UNIQUE INDEX tags_name ON tags (name COLLATE NOCASE);
+
+CREATE TABLE items (
+    id                   INTEGER PRIMARY KEY,
+    kind                 TEXT    NOT NULL,
+    title                TEXT    NOT NULL,
+    slug                 TEXT    NOT NULL,
+    format               TEXT    NOT NULL,
+    body                 TEXT    NOT NULL,
+    html                 TEXT    NOT NULL,
+    excerpt              TEXT    NOT NULL,
+    excerpt_manual       TEXT,
+    cover                TEXT,
+    cover_text           TEXT,
+    status               TEXT    NOT NULL,
+    status_before_trash  TEXT,
+    published_at         INTEGER,
+    password             TEXT,
+    redirect_url         TEXT,
+    pinned               INTEGER NOT NULL DEFAULT 0,
+    pinned_in_category   INTEGER NOT NULL DEFAULT 0,
+    comments_allowed     INTEGER NOT NULL DEFAULT 1,
+    template             TEXT,
+    author_id            INTEGER NOT NULL REFERENCES users (id),
+    origin               TEXT    NOT NULL,
+    view_count           INTEGER NOT NULL DEFAULT 0,
+    like_count           INTEGER NOT NULL DEFAULT 0,
+    comment_count        INTEGER NOT NULL DEFAULT 0,
+    head_revision_id     INTEGER NOT NULL DEFAULT 0,
+    released_revision_id INTEGER,
+    version              INTEGER NOT NULL DEFAULT 1,
+    import_key           TEXT UNIQUE,
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX items_kind_slug ON items (kind, slug);
+CREATE INDEX items_listing ON items (status, pinned DESC, published_at DESC);
+CREATE INDEX items_author ON items (author_id);
+CREATE INDEX items_due ON items (published_at) WHERE status = 'scheduled';
+
+CREATE TABLE revisions (
+    id         INTEGER PRIMARY KEY,
+    item_id    INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    title      TEXT    NOT NULL,
+    format     TEXT    NOT NULL,
+    body       TEXT    NOT NULL,
+    html       TEXT    NOT NULL,
+    author_id  INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX revisions_item ON revisions (item_id, id);
+
+CREATE TABLE item_categories (
+    item_id     INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    category_id INTEGER NOT NULL REFERENCES categories (id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (item_id, category_id)
+) WITHOUT ROWID;
+CREATE INDEX item_categories_category ON item_categories (category_id, item_id);
+
+CREATE TABLE item_tags (
+    item_id  INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    tag_id   INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (item_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX item_tags_tag ON item_tags (tag_id, item_id);
+
+CREATE TABLE item_fields (
+    item_id  INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    key      TEXT    NOT NULL,
+    value    TEXT    NOT NULL,
+    PRIMARY KEY (item_id, position)
+) WITHOUT ROWID;
+
+-- Terms are segmented by the application (jieba cut_for_search) and joined by spaces, so
+-- unicode61 only has to split on them. rowid = items.id.
+CREATE VIRTUAL TABLE item_search USING fts5 (title, body, tokenize = 'unicode61 remove_diacritics 2');
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;

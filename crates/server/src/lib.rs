@@ -1,0 +1,55 @@
+//! The Inkstone server as a library: the full HTTP application, the background jobs and the
+//! import, so the binary and the tests build exactly the same thing.
+
+pub mod config;
+pub mod import;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use inkstone_core::Core;
+use inkstone_http::AppState;
+use tokio_util::sync::CancellationToken;
+
+/// The whole HTTP application: `/healthz`, the native API and its docs.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(inkstone_api_native::router(state))
+        .layer(DefaultBodyLimit::max(inkstone_http::DEFAULT_BODY_LIMIT))
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Runs the periodic jobs until `stop` is raised: publishing scheduled items and
+/// reloading settings every second, sweeping expired sessions every hour.
+pub async fn run_jobs(core: Arc<Core>, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u64 = 0;
+    while !stop.is_cancelled() {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => break,
+        }
+        match core.publish_due().await {
+            Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "published scheduled items"),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "scheduled publishing failed"),
+        }
+        match core.reload_settings().await {
+            Ok(true) => tracing::info!("settings changed; reloaded"),
+            Ok(false) => {}
+            Err(err) => tracing::warn!(error = %err, "settings reload failed"),
+        }
+        if ticks % 3600 == 0
+            && let Err(err) = core.sweep_sessions().await
+        {
+            tracing::warn!(error = %err, "session sweep failed");
+        }
+        ticks += 1;
+    }
+}
