@@ -176,6 +176,9 @@ enum Val {
     Map(Vec<(String, Val)>),
 }
 
+/// Top-level front matter entries in file order.
+type Fields = Vec<(String, Val)>;
+
 struct Split<'a> {
     kind: FrontMatterKind,
     fields: Vec<(String, Val)>,
@@ -224,7 +227,7 @@ fn split_front_matter(text: &str) -> Result<Split<'_>, ImportError> {
         if block.trim().is_empty() {
             return Ok(Split { kind: FrontMatterKind::Yaml, fields: Vec::new(), body, warning: None });
         }
-        if !first_meaningful_line(block).is_some_and(|l| key_of_line(l).is_some()) {
+        if first_meaningful_line(block).is_none_or(|l| key_of_line(l).is_none()) {
             // `---` rules around ordinary text: a thematic break, not front matter.
             return Ok(none());
         }
@@ -389,7 +392,7 @@ fn is_yamlish_line(line: &str) -> bool {
 /// Parses a YAML block whose first line is line `first_line` of the file. A block that fails
 /// is retried once with plain top-level values quoted and tab indents replaced (common
 /// hand-editing mistakes such as `title: Rust: the book`); the repair is reported as a warning.
-fn parse_yaml(block: &str, first_line: usize) -> Result<(Vec<(String, Val)>, Option<String>), ImportError> {
+fn parse_yaml(block: &str, first_line: usize) -> Result<(Fields, Option<String>), ImportError> {
     match yaml_fields(block) {
         Ok(fields) => Ok((fields, None)),
         Err(YamlFailure::NotAMapping(what)) => {
@@ -509,7 +512,8 @@ fn parse_toml(block: &str, first_line: usize) -> Result<Vec<(String, Val)>, Impo
             let message = e.message().trim().to_string();
             Err(ImportError::BadFrontMatter(match e.span() {
                 Some(span) => {
-                    let line = block[..span.start.min(block.len())].matches('\n').count() + first_line;
+                    let before = &block.as_bytes()[..span.start.min(block.len())];
+                    let line = before.iter().filter(|b| **b == b'\n').count() + first_line;
                     format!("TOML, line {line}: {message}")
                 }
                 None => format!("TOML: {message}"),
@@ -1477,6 +1481,34 @@ mod tests {
         }
         let err = parse_markdown_file("r.md", "---\ntitle: ok\ntags: a\n").unwrap_err();
         assert!(matches!(err, ImportError::BadFrontMatter(_)));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        for (open, close) in [("---\na: ", "\n---\n"), ("+++\na = ", "\n+++\n"), ("", "\n")] {
+            let text = format!("{open}{}{close}", "[".repeat(100_000));
+            let json = format!("{{\"a\": {}}}\nbody", "[".repeat(100_000));
+            for input in [text, json] {
+                let _ = parse_markdown_file("deep.md", &input);
+            }
+        }
+        let aliases = "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n---\n";
+        let _ = parse_markdown_file("laughs.md", aliases);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(prefix in "(---\n|\\+\\+\\+\n|;;;\n|\\{|)", body in "\\PC{0,300}", mid in "(\n---\n|\n\\+\\+\\+\n|\n;;;\n|\n)", rest in "[a-z:#\\[\\]{}\"' \n\t-]{0,80}") {
+            let input = format!("{prefix}{body}{mid}{rest}");
+            if let Ok(doc) = parse_markdown_file("2020-01-01-x.md", &input) {
+                proptest::prop_assert!(!doc.title.is_empty());
+            }
+        }
+
+        #[test]
+        fn any_date_string_is_safe(s in "\\PC{0,40}") {
+            let _ = parse_date(&s);
+        }
     }
 
     #[test]

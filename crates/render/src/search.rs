@@ -32,6 +32,9 @@ const DICT: &str = include_str!("../data/jieba-dict-100k.txt");
 /// essay cannot build a huge `MATCH` expression.
 pub const MAX_QUERY_TERMS: usize = 32;
 
+/// Only this many characters of a query are read; the rest is ignored.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+
 /// Cuts Chinese and Latin text into search terms.
 ///
 /// Obtain it with [`Segmenter::global`]; loading the dictionary takes some tens of
@@ -90,7 +93,8 @@ impl Segmenter {
     }
 
     /// The terms of a user's query, lowercase, without punctuation, without duplicates, in
-    /// query order; empty when there are none; at most [`MAX_QUERY_TERMS`].
+    /// query order; empty when there are none; at most [`MAX_QUERY_TERMS`], from the first
+    /// [`MAX_QUERY_CHARS`] characters.
     ///
     /// Cut the same way as [`Segmenter::index_terms`], with one difference: a compound whose
     /// letters are all covered by its own sub-words is replaced by them (`rust-lang` -> `rust`,
@@ -98,6 +102,11 @@ impl Segmenter {
     /// every term (AND) also finds texts where the parts are written apart.
     /// `"rust 异步"` gives `["rust", "异步"]`.
     pub fn query_terms(&self, query: &str) -> Vec<String> {
+        // Bounds the work (the compound check below is quadratic in the number of terms).
+        let query = match query.char_indices().nth(MAX_QUERY_CHARS) {
+            Some((end, _)) => &query[..end],
+            None => query,
+        };
         let mut terms = Vec::new();
         self.for_each_term(query, true, |t| terms.push(t));
         let covered: Vec<bool> = terms.iter().map(|t| is_covered_by_parts(t, &terms)).collect();
@@ -341,6 +350,10 @@ mod tests {
     fn query_terms_are_capped() {
         let q: String = (0..100).map(|i| format!("w{i} ")).collect();
         assert_eq!(Segmenter::global().query_terms(&q).len(), MAX_QUERY_TERMS);
+        let huge = "中华人民共和国".repeat(100_000);
+        let started = std::time::Instant::now();
+        assert!(!Segmenter::global().query_terms(&huge).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "a huge query is cut short");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use inkstone_core::content::{ImportOutcome, NewItem, TermKey};
 use inkstone_core::model::{BodyFormat, CustomField, ItemKind, ItemStatus, Origin};
 use inkstone_core::{Core, CoreResult, ErrorCode};
 use inkstone_render::front_matter::{ImportedDocument, parse_markdown_file};
+use inkstone_render::slug;
 
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +66,10 @@ fn to_item(doc: ImportedDocument, key: String, options: &ImportOptions) -> NewIt
     let status = if doc.draft { ItemStatus::Draft } else { options.status };
     let mut item = NewItem::post(doc.title.trim().to_string(), doc.body);
     item.kind = if doc.is_page { ItemKind::Page } else { ItemKind::Post };
-    item.slug = doc.slug;
+    item.slug = doc
+        .slug
+        .map(|s| slug::normalize_user_slug(&s).unwrap_or_else(|| slug::slugify(&s)))
+        .filter(|s| !s.is_empty());
     item.format = BodyFormat::Markdown;
     item.excerpt = doc.excerpt;
     item.cover =

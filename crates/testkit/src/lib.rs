@@ -1,1 +1,155 @@
+//! Test app builder: the real HTTP application over a real SQLite file in a temp directory,
+//! with a clock the test moves by hand.
 
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::{DateTime, Duration, Utc};
+use http_body_util::BodyExt;
+use inkstone_core::Core;
+use inkstone_core::accounts::UserInput;
+use inkstone_core::model::{Role, User};
+use inkstone_core::permission::Actor;
+use inkstone_core::ports::Clock;
+use inkstone_db_sqlite::SqliteStore;
+use inkstone_http::AppState;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A clock that stands still until moved.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        ManualClock(Mutex::new(start))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// A response as tests read it.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    /// The body as JSON (`Value::Null` if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// The application over a fresh database file.
+pub struct TestApp {
+    pub core: Arc<Core>,
+    pub store: SqliteStore,
+    pub clock: Arc<ManualClock>,
+    pub router: Router,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// A new app with an empty database, its clock at 2026-01-01T00:00:00Z.
+    pub async fn new() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("inkstone.db")).await.expect("open database");
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let clock = Arc::new(ManualClock::new(start));
+        let core = Arc::new(Core::new(Arc::new(store.clone()), clock.clone()).await.expect("core"));
+        let router = inkstone_server::app(AppState::new(core.clone()));
+        TestApp { core, store, clock, router, dir }
+    }
+
+    /// Creates a user with `role` and password `password123`, and a token for them.
+    pub async fn user(&self, username: &str, role: Role) -> (User, String) {
+        let user = self
+            .core
+            .create_user(
+                &Actor::System,
+                UserInput {
+                    username: username.into(),
+                    email: format!("{username}@example.com"),
+                    display_name: None,
+                    role,
+                    password: "password123".into(),
+                },
+            )
+            .await
+            .expect("create user");
+        let (_, token) =
+            self.core.create_token(&Actor::System, user.id, "test", None, None).await.expect("create token");
+        (user, token)
+    }
+
+    /// Sends a request through the whole router.
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.expect("router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+        TestResponse { status, headers, body }
+    }
+
+    /// A JSON request with an optional bearer token.
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).unwrap()).await
+    }
+
+    pub async fn get(&self, uri: &str, token: Option<&str>) -> TestResponse {
+        self.call(Method::GET, uri, token, None).await
+    }
+
+    pub async fn post(&self, uri: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.call(Method::POST, uri, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, uri: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.call(Method::PATCH, uri, token, Some(body)).await
+    }
+
+    /// Creates a post through the API and returns its JSON; panics unless 201.
+    pub async fn create_post(&self, token: &str, body: Value) -> Value {
+        let response = self.post("/api/v1/posts", Some(token), body).await;
+        assert_eq!(response.status, StatusCode::CREATED, "create failed: {}", response.text());
+        response.json()
+    }
+}
