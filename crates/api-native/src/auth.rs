@@ -17,9 +17,10 @@ use crate::extract::{Caller, Json, Path};
     responses((status = 200, body = LoginResponse), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn login(
     State(state): State<AppState>,
+    inkstone_http::ClientIp(client): inkstone_http::ClientIp,
     Json(input): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let outcome = state.core.login(&input.login, &input.password, input.remember).await?;
+    let outcome = state.core.login(&input.login, &input.password, input.remember, client).await?;
     let max_age = (outcome.expires_at - state.core.now()).num_seconds();
     let cookie = inkstone_http::session_cookie(Some(&outcome.session_token), max_age, state.secure_cookies);
     let body = LoginResponse {

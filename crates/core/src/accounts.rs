@@ -1,5 +1,7 @@
 //! Accounts and credentials: users, login sessions, personal access tokens.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::Core;
@@ -7,7 +9,7 @@ use crate::error::{CoreError, CoreResult, ErrorCode};
 use crate::model::{Role, User, UserStatus};
 use crate::permission::{Action, Actor, CredentialKind, Principal, Resource, Scope, require};
 use crate::ports::{NewPersonalAccessToken, NewUser, PersonalAccessToken, SessionRecord};
-use crate::secrets;
+use crate::{secrets, throttle};
 
 /// Idle lifetime of a session without "remember me".
 pub const SESSION_IDLE: Duration = Duration::hours(12);
@@ -176,18 +178,50 @@ impl Core {
         self.repo.user_by_id(id).await?.ok_or_else(CoreError::unauthenticated)
     }
 
-    /// Checks a login (username or e-mail) and password and opens a session.
+    /// Checks a login (username or e-mail) and password.
     ///
     /// Errors: `invalid_credentials` for an unknown login, a wrong password or a disabled
-    /// account (all alike, so accounts cannot be probed).
-    pub async fn login(&self, login: &str, password: &str, remember: bool) -> CoreResult<LoginOutcome> {
+    /// account (all alike, so accounts cannot be probed); `rate_limited` (with
+    /// `retry_after_secs`) after 5 failures for one account or 20 from one address within
+    /// 15 minutes, whatever the password.
+    pub async fn check_password(
+        &self,
+        login: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> CoreResult<User> {
+        let account_key = format!("account:{}", login.trim().to_lowercase());
+        let mut keys = vec![(account_key.clone(), throttle::MAX_PER_ACCOUNT)];
+        if let Some(ip) = client {
+            keys.push((format!("ip:{ip}"), throttle::MAX_PER_ADDRESS));
+        }
+        self.login_failures.check(&keys, self.now())?;
         let user = self.repo.user_by_login(login.trim()).await?;
         let hash = user.as_ref().map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
         let matches = verify_password(password.to_string(), hash).await?;
-        let user = match user {
-            Some(user) if matches && user.status == UserStatus::Active => user,
-            _ => return Err(CoreError::new(ErrorCode::InvalidCredentials)),
-        };
+        match user {
+            Some(user) if matches && user.status == UserStatus::Active => {
+                self.login_failures.clear(&account_key);
+                Ok(user)
+            }
+            _ => {
+                self.login_failures.fail(&keys, self.now());
+                Err(CoreError::new(ErrorCode::InvalidCredentials))
+            }
+        }
+    }
+
+    /// Checks a login (username or e-mail) and password and opens a session.
+    ///
+    /// Errors: as [`Core::check_password`].
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        remember: bool,
+        client: Option<IpAddr>,
+    ) -> CoreResult<LoginOutcome> {
+        let user = self.check_password(login, password, client).await?;
         let now = self.now();
         let idle = if remember { REMEMBERED_SESSION_IDLE } else { SESSION_IDLE };
         let session_token = secrets::new_secret("");
@@ -206,6 +240,39 @@ impl Core {
             .await?;
         self.repo.touch_user(user.id, now).await?;
         Ok(LoginOutcome { user, session_token, csrf_token, expires_at })
+    }
+
+    /// Resolves HTTP Basic credentials (the base64 part of the header), when the
+    /// `auth.basic_enabled` setting is on. Failures count towards the login throttle.
+    ///
+    /// Errors: `unauthenticated` when Basic auth is off, the header is malformed or the
+    /// credentials are wrong; `rate_limited` as for [`Core::login`].
+    pub async fn authenticate_basic(&self, encoded: &str, client: Option<IpAddr>) -> CoreResult<Principal> {
+        use base64::Engine;
+        if !self.settings().basic_auth_enabled() {
+            return Err(CoreError::unauthenticated().with_detail(
+                "HTTP Basic authentication is turned off (setting auth.basic_enabled)",
+                "HTTP Basic 认证未开启（设置项 auth.basic_enabled）",
+            ));
+        }
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        let Some((login, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+            return Err(
+                CoreError::unauthenticated().with_detail("malformed Basic credentials", "Basic 认证格式错误")
+            );
+        };
+        let outcome = self.check_password(login, password, client).await.map_err(|err| {
+            if err.code == ErrorCode::InvalidCredentials { CoreError::unauthenticated() } else { err }
+        })?;
+        Ok(Principal {
+            user_id: outcome.id,
+            role: outcome.role,
+            credential: CredentialKind::Basic,
+            scopes: None,
+        })
     }
 
     /// Resolves a session cookie; `None` if unknown, expired, or its user is disabled.

@@ -11,6 +11,7 @@ pub mod ports;
 pub mod secrets;
 pub mod settings;
 pub mod taxonomy;
+pub mod throttle;
 
 use std::sync::{Arc, RwLock};
 
@@ -28,12 +29,18 @@ pub struct Core {
     repo: Arc<dyn Repository>,
     clock: Arc<dyn Clock>,
     settings: RwLock<Arc<Settings>>,
+    login_failures: throttle::Throttle,
 }
 
 impl Core {
     /// A core over `repo`, with settings loaded from it.
     pub async fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>) -> CoreResult<Core> {
-        let core = Core { repo, clock, settings: RwLock::new(Arc::new(Settings::default())) };
+        let core = Core {
+            repo,
+            clock,
+            settings: RwLock::new(Arc::new(Settings::default())),
+            login_failures: throttle::Throttle::default(),
+        };
         core.reload_settings().await?;
         Ok(core)
     }

@@ -14,6 +14,8 @@ pub enum CredentialKind {
     Session,
     /// A personal access token (`pat_...`).
     PersonalAccessToken,
+    /// HTTP Basic with username and password, when the `auth.basic_enabled` setting is on.
+    Basic,
 }
 
 /// A narrowing of what a personal access token may do. A token without scopes may do

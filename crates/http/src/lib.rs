@@ -65,16 +65,26 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
-/// Resolves the caller from `Authorization: Bearer pat_...` or the session cookie.
+/// Resolves the caller from `Authorization: Bearer pat_...`, `Authorization: Basic` (when
+/// the `auth.basic_enabled` setting is on) or the session cookie.
 ///
 /// A bearer token that is not valid fails with `unauthenticated` (a client sending a
 /// token expects it to count). A stale cookie is ignored: the caller is anonymous. An
 /// unsafe request authenticated by cookie must carry the session's CSRF token in
 /// `X-CSRF-Token`, or it fails with `forbidden`.
-pub async fn authenticate(core: &Core, method: &Method, headers: &HeaderMap) -> CoreResult<Auth> {
+pub async fn authenticate(
+    core: &Core,
+    method: &Method,
+    headers: &HeaderMap,
+    client: Option<IpAddr>,
+) -> CoreResult<Auth> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value.to_str().map_err(|_| CoreError::unauthenticated())?;
         let (scheme, credentials) = value.trim().split_once(' ').unwrap_or((value, ""));
+        if scheme.eq_ignore_ascii_case("basic") {
+            let principal = core.authenticate_basic(credentials, client).await?;
+            return Ok(Auth { actor: Actor::User(principal), session: None });
+        }
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(CoreError::unauthenticated().with_detail(
                 "use `Authorization: Bearer pat_...`",
@@ -107,9 +117,21 @@ pub fn locale(core: &Core, headers: &HeaderMap) -> Locale {
     Locale::negotiate(accept, core.settings().language())
 }
 
-/// The peer address of a request, when the server recorded it.
+/// The peer address of a request, when the server recorded it (`None` in in-process tests).
 pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
     parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+}
+
+/// Extracts the peer address; never rejects.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
 }
 
 /// A `Set-Cookie` value for the session cookie; `None` clears it.

@@ -281,3 +281,49 @@ async fn docs_and_spec_are_served() {
     assert_eq!(asset.status, StatusCode::OK, "assets are embedded, nothing is fetched");
     assert!(asset.body.len() > 100_000);
 }
+
+#[tokio::test]
+async fn repeated_login_failures_are_throttled() {
+    let app = TestApp::new().await;
+    app.user("alice", Role::Author).await;
+    for _ in 0..5 {
+        let wrong =
+            app.post("/api/v1/auth/login", None, json!({"login": "alice", "password": "guess"})).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked =
+        app.post("/api/v1/auth/login", None, json!({"login": "Alice", "password": "password123"})).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert_eq!(locked.json()["code"], "rate_limited");
+    let retry: i64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    app.clock.advance(Duration::minutes(16));
+    let again =
+        app.post("/api/v1/auth/login", None, json!({"login": "alice", "password": "password123"})).await;
+    assert_eq!(again.status, StatusCode::OK, "the window passed");
+}
+
+#[tokio::test]
+async fn basic_auth_works_only_when_switched_on() {
+    let app = TestApp::new().await;
+    app.user("alice", Role::Author).await;
+    let basic = |credentials: &'static str| {
+        Request::builder()
+            .uri("/api/v1/me")
+            .header("authorization", format!("Basic {credentials}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    // "alice:password123" and "alice:wrong" in base64.
+    let good = "YWxpY2U6cGFzc3dvcmQxMjM=";
+    let bad = "YWxpY2U6d3Jvbmc=";
+    let off = app.send(basic(good)).await;
+    assert_eq!(off.status, StatusCode::UNAUTHORIZED);
+    assert!(off.json()["detail"].as_str().unwrap().contains("auth.basic_enabled"));
+    app.core.set_setting(&inkstone_core::Actor::System, "auth.basic_enabled", "true").await.unwrap();
+    let on = app.send(basic(good)).await;
+    assert_eq!(on.status, StatusCode::OK);
+    assert_eq!(on.json()["username"], "alice");
+    assert_eq!(app.send(basic(bad)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.send(basic("%%%")).await.status, StatusCode::UNAUTHORIZED);
+}
