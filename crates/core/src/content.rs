@@ -834,8 +834,12 @@ impl Core {
     /// sort key. Unknown category, tag or author give an empty page.
     pub async fn list_items(&self, actor: &Actor, params: ListParams) -> CoreResult<Page<ItemView>> {
         let page = params.page.unwrap_or(1);
-        if page < 1 || page > 1_000_000 {
-            return Err(CoreError::invalid("page", "must be a whole number from 1", "必须是从 1 开始的整数"));
+        if !(1..=1_000_000).contains(&page) {
+            return Err(CoreError::invalid(
+                "page",
+                "must be a whole number from 1 to 1000000",
+                "必须是 1 到 1000000 之间的整数",
+            ));
         }
         let per_page = params.per_page.unwrap_or_else(|| self.settings().page_size());
         if !(1..=MAX_PER_PAGE).contains(&per_page) {

@@ -86,7 +86,17 @@ fn to_item(doc: ImportedDocument, key: String, options: &ImportOptions) -> NewIt
     item
 }
 
-async fn import_one(core: &Core, dir: &Path, path: &Path, options: &ImportOptions) -> FileOutcome {
+/// Imports one file. Its import key is the directory's canonical path plus the file's path
+/// inside it, so two sites with the same layout (every Hexo site has
+/// `_posts/hello-world.md`) never overwrite each other; re-importing the same directory
+/// matches its earlier items.
+async fn import_one(
+    core: &Core,
+    dir: &Path,
+    root: &Path,
+    path: &Path,
+    options: &ImportOptions,
+) -> FileOutcome {
     let relative = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
     if !is_markdown(path) {
         return FileOutcome::Skipped("not a Markdown file (.md, .markdown, .mdx)".into());
@@ -106,7 +116,7 @@ async fn import_one(core: &Core, dir: &Path, path: &Path, options: &ImportOption
         Ok(doc) => doc,
         Err(err) => return FileOutcome::Skipped(err.to_string()),
     };
-    let item = to_item(doc, format!("markdown:{relative}"), options);
+    let item = to_item(doc, format!("markdown:{}/{relative}", root.display()), options);
     let result = match core.import_item(item.clone()).await {
         Err(err) if err.code == ErrorCode::Conflict && err.field.as_deref() == Some("slug") => {
             // The file's own slug is taken by another item: fall back to one from the title.
@@ -138,10 +148,17 @@ pub async fn import_markdown(
         .map(|e| e.into_path())
         .collect();
     paths.sort();
+    let root = dir.canonicalize().map_err(|e| {
+        inkstone_core::CoreError::invalid(
+            "dir",
+            format!("cannot read {}: {e}", dir.display()),
+            format!("无法读取 {}：{e}", dir.display()),
+        )
+    })?;
     let mut report = ImportReport::default();
     let total = paths.len();
     for (index, path) in paths.iter().enumerate() {
-        let outcome = import_one(core, dir, path, options).await;
+        let outcome = import_one(core, dir, &root, path, options).await;
         let relative = path.strip_prefix(dir).unwrap_or(path).to_string_lossy().into_owned();
         progress(&relative, index + 1, total);
         report.files.push((relative, outcome));

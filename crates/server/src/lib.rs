@@ -45,7 +45,7 @@ pub async fn run_jobs(core: Arc<Core>, stop: CancellationToken) {
             Ok(false) => {}
             Err(err) => tracing::warn!(error = %err, "settings reload failed"),
         }
-        if ticks % 3600 == 0
+        if ticks.is_multiple_of(3600)
             && let Err(err) = core.sweep_sessions().await
         {
             tracing::warn!(error = %err, "session sweep failed");
