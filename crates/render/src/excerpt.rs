@@ -63,10 +63,11 @@ fn normalize_whitespace(text: &str) -> String {
         if c.is_control() {
             continue;
         }
-        if pending_space && let Some(last) = out.chars().next_back() {
-            if !(pending_newline && is_cjk(last) && is_cjk(c)) {
-                out.push(' ');
-            }
+        if pending_space
+            && let Some(last) = out.chars().next_back()
+            && !(pending_newline && is_cjk(last) && is_cjk(c))
+        {
+            out.push(' ');
         }
         pending_space = false;
         pending_newline = false;
@@ -86,7 +87,7 @@ fn is_closing(c: char) -> bool {
 /// The end (exclusive index) of the last sentence in the last 30 % of `chars[..window]`.
 fn sentence_cut(chars: &[char], window: usize) -> Option<usize> {
     let earliest = window - window * SENTENCE_WINDOW_PERCENT / 100;
-    (earliest.max(1)..=window).rev().find_map(|end| {
+    (earliest.max(1)..=window).rev().find(|&end| {
         // `end` is a candidate cut: chars[..end] is kept.
         let mut last = end - 1;
         // Let closing quotes/brackets ride along with the sentence end before them.
@@ -102,7 +103,7 @@ fn sentence_cut(chars: &[char], window: usize) -> Option<usize> {
         };
         // Do not split a run of closing marks.
         let closes_cleanly = next.is_none_or(|n| !is_closing(n));
-        (ends_sentence && closes_cleanly).then_some(end)
+        ends_sentence && closes_cleanly
     })
 }
 

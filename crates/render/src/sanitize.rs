@@ -20,9 +20,10 @@
 //!   headings, `a`, `li`, `sup`, `dt` and `figure`.
 //! * **URLs** (`href`, `src`, `poster`): relative URLs and the schemes `http`, `https`,
 //!   `mailto`, `tel`, `ftp`, `ftps`, `xmpp`, `irc`, `ircs`, `magnet`, `geo`, `sms`. Anything
-//!   else (`javascript:`, `vbscript:`, `file:`, …) drops the attribute. The URL is parsed
-//!   the way browsers do (WHATWG URL), so `java&#9;script:`, leading control characters and
-//!   mixed case are all caught.
+//!   else (`javascript:`, `vbscript:`, `file:`, …) drops the attribute. ammonia parses the
+//!   URL the way browsers do (WHATWG URL), so `java&#9;script:`, leading control characters
+//!   and mixed case are caught; a second, more suspicious check also ignores every Unicode
+//!   space and invisible format character (`&#x2028;javascript:`, `java&#x200B;script:`).
 //! * **`data:` URLs** are allowed in exactly one place: `<img src>` with a raster image type
 //!   (`image/png`, `image/jpeg`, `image/gif`, `image/webp`, `image/avif`, `image/bmp`).
 //!   Rich-text editors and WordPress/Halo exports paste screenshots inline as base64; a
@@ -34,101 +35,43 @@
 //! * Task-list checkboxes: every `<input>` is forced to `type="checkbox" disabled`, so an
 //!   author cannot put a live form control on a page.
 //! * HTML comments are stripped (authors leave private notes in them).
+//! * Nesting deeper than 128 elements is flattened before parsing, and formatting elements
+//!   left open in bulk are closed, so hostile markup cannot make the HTML parser do
+//!   quadratic work or blow up the output (see the `structure` module).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use ammonia::{Builder, Url};
+use ammonia::Builder;
 
 /// Elements that survive sanitizing (their allowed attributes are in [`tag_attributes`]).
+#[rustfmt::skip]
 const TAGS: &[&str] = &[
     // text-level
-    "a",
-    "abbr",
-    "b",
-    "bdi",
-    "bdo",
-    "br",
-    "cite",
-    "code",
-    "data",
-    "del",
-    "dfn",
-    "em",
-    "i",
-    "ins",
-    "kbd",
-    "mark",
-    "q",
-    "rp",
-    "rt",
-    "ruby",
-    "s",
-    "samp",
-    "small",
-    "span",
-    "strike",
-    "strong",
-    "sub",
-    "sup",
-    "time",
-    "u",
-    "var",
-    "wbr", // embedded
-    "img",
-    "video",
-    "audio",
-    "source",
-    "track", // grouping
-    "address",
-    "blockquote",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "hr",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "ul", // sections
-    "article",
-    "aside",
-    "footer",
-    "header",
-    "section",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hgroup", // tables
-    "table",
-    "caption",
-    "colgroup",
-    "col",
-    "thead",
-    "tbody",
-    "tfoot",
-    "tr",
-    "th",
-    "td",
-    // interactive but inert
-    "details",
-    "summary",
-    "input",
-    "center",
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "i", "ins",
+    "kbd", "mark", "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strike", "strong",
+    "sub", "sup", "time", "u", "var", "wbr",
+    // embedded
+    "img", "video", "audio", "source", "track",
+    // grouping
+    "address", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "hr", "li", "ol",
+    "p", "pre", "ul",
+    // sections
+    "article", "aside", "footer", "header", "section", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hgroup",
+    // tables
+    "table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td",
+    // interactive but inert (`input` is forced to a disabled checkbox), legacy
+    "details", "summary", "input", "center",
 ];
 
 /// Elements removed together with everything inside them.
+#[rustfmt::skip]
 const CLEAN_CONTENT_TAGS: &[&str] = &[
-    "script", "style", "iframe", "object", "embed", "applet", "template", "noscript", "svg", "math",
-    "select", "textarea", "title", "frame", "frameset", "noframes", "noembed", "xmp", "head", "meta", "link",
-    "base", "param", "canvas", "dialog",
+    "script", "style", "iframe", "object", "embed", "applet", "template", "noscript", "svg",
+    "math", "select", "textarea", "title", "frame", "frameset", "noframes", "noembed", "xmp",
+    "head", "meta", "link", "base", "param", "canvas", "dialog",
 ];
 
 /// Attributes allowed on every kept element.
@@ -137,8 +80,11 @@ const GENERIC_ATTRIBUTES: &[&str] = &["lang", "title", "dir"];
 /// URL schemes allowed in `href`, `src` and `poster` (relative URLs are always allowed).
 /// `data` is listed so `<img src="data:image/png…">` can pass; the attribute filter drops
 /// every other use of `data:`.
-const URL_SCHEMES: &[&str] =
-    &["http", "https", "mailto", "tel", "ftp", "ftps", "xmpp", "irc", "ircs", "magnet", "geo", "sms", "data"];
+#[rustfmt::skip]
+const URL_SCHEMES: &[&str] = &[
+    "http", "https", "mailto", "tel", "ftp", "ftps", "xmpp", "irc", "ircs", "magnet", "geo",
+    "sms", "data",
+];
 
 /// `data:` media types allowed in `<img src>`.
 const DATA_IMAGE_TYPES: &[&str] =
@@ -216,41 +162,61 @@ fn allowed_classes() -> HashMap<&'static str, HashSet<&'static str>> {
     map
 }
 
-/// Keeps `language-*` classes (the ones comrak puts on fenced code) and nothing else.
+/// Keeps `language-*` classes (the ones comrak puts on fenced code, e.g. `language-rust`,
+/// `language-c++`, `language-föö`) and nothing else. A class cannot run anything; the
+/// prefix keeps authors from borrowing the site's own classes.
 fn filter_code_class(value: &str) -> Option<Cow<'_, str>> {
     let kept: Vec<&str> = value
         .split_ascii_whitespace()
         .filter(|class| {
-            class.strip_prefix("language-").is_some_and(|lang| {
-                !lang.is_empty()
-                    && lang.len() <= 64
-                    && lang.chars().all(|c| c.is_ascii_alphanumeric() || "-_+#.".contains(c))
-            })
+            class.strip_prefix("language-").is_some_and(|lang| !lang.is_empty() && lang.len() <= 100)
         })
         .collect();
     if kept.is_empty() { None } else { Some(Cow::Owned(kept.join(" "))) }
 }
 
+/// Characters a browser (or an older one, or a lenient URL consumer) may ignore in a URL:
+/// controls, whitespace of any kind, and invisible format characters (zero-width spaces,
+/// joiners, bidi controls, soft hyphen, BOM).
+fn is_ignorable_in_url(c: char) -> bool {
+    c.is_control()
+        || c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+}
+
+/// The scheme `url` would have if every ignorable character were dropped, lowercase;
+/// `None` for a relative URL. Deliberately more suspicious than a browser: ammonia already
+/// rejected what the WHATWG parser sees as a bad scheme, and this also rejects what some
+/// other reader might (`\u{2028}javascript:`, `java\u{200B}script:`).
+fn probable_scheme(url: &str) -> Option<String> {
+    let probe: String = url.chars().filter(|c| !is_ignorable_in_url(*c)).take_while(|c| *c != ':').collect();
+    let is_scheme = probe.len() < url.len()
+        && url.contains(':')
+        && probe.starts_with(|c: char| c.is_ascii_alphabetic())
+        && probe.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    is_scheme.then(|| probe.to_ascii_lowercase())
+}
+
 /// True for `data:image/png;base64,…` and the other raster types in [`DATA_IMAGE_TYPES`].
-fn is_raster_data_image(url: &Url) -> bool {
-    // For `data:` URLs the "path" is everything after the scheme: `image/png;base64,...`.
-    let path = url.path();
-    let media_type = path.split([';', ',']).next().unwrap_or("").trim().to_ascii_lowercase();
-    DATA_IMAGE_TYPES.contains(&media_type.as_str())
+fn is_raster_data_image(url: &str) -> bool {
+    let probe: String =
+        url.chars().filter(|c| !is_ignorable_in_url(*c)).collect::<String>().to_ascii_lowercase();
+    let Some(rest) = probe.strip_prefix("data:") else { return false };
+    let media_type = rest.split([';', ',']).next().unwrap_or("");
+    DATA_IMAGE_TYPES.contains(&media_type)
 }
 
 /// Runs after ammonia's own allowlist and scheme checks, so it only refines what passed.
 fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
     match attribute {
-        "href" | "src" | "poster" => {
-            if let Ok(url) = Url::parse(value)
-                && url.scheme() == "data"
-                && !(element == "img" && attribute == "src" && is_raster_data_image(&url))
-            {
-                return None;
-            }
-            Some(Cow::Borrowed(value))
-        }
+        "href" | "src" | "poster" => match probable_scheme(value).as_deref() {
+            None => Some(Cow::Borrowed(value)),
+            Some("data") => (element == "img" && attribute == "src" && is_raster_data_image(value))
+                .then_some(Cow::Borrowed(value)),
+            Some(scheme) => URL_SCHEMES.contains(&scheme).then_some(Cow::Borrowed(value)),
+        },
         "class" if element == "code" || element == "pre" => filter_code_class(value),
         _ => Some(Cow::Borrowed(value)),
     }
@@ -290,20 +256,21 @@ pub fn sanitize_html(html: &str) -> String {
     }
 }
 
-/// A guard in front of the HTML tree builder.
-///
-/// html5ever (inside ammonia) does work proportional to the depth of the open-element stack
-/// for every tag, and re-opens every unclosed formatting element (`<b>`, `<a>`, …) of a
-/// closed paragraph at each later piece of text. So 20 000 nested `<div>`s take seconds and
-/// `<p><b id=1>x</p>` repeated 10 000 times turns 185 KB into hundreds of megabytes. A
-/// comment box must not be able to do that.
-///
-/// [`limit`] re-tokenizes such input and writes it back out with a bounded structure: at
-/// most [`MAX_DEPTH`] nested elements (deeper tags are dropped, their text kept), and every
-/// element closed explicitly before its parent closes. Input that stays within the limits
-/// is left untouched (`None`), so ordinary content is parsed byte for byte as written. The
-/// output still goes through the real sanitizer; this pass only bounds the work.
 mod structure {
+    //! A guard in front of the HTML tree builder.
+    //!
+    //! html5ever (inside ammonia) does work proportional to the depth of the open-element stack
+    //! for every tag, and re-opens every unclosed formatting element (`<b>`, `<a>`, …) of a
+    //! closed paragraph at each later piece of text. So 20 000 nested `<div>`s take seconds and
+    //! `<p><b id=1>x</p>` repeated 10 000 times turns 185 KB into hundreds of megabytes. A
+    //! comment box must not be able to do that.
+    //!
+    //! [`limit`] re-tokenizes such input and writes it back out with a bounded structure: at
+    //! most [`MAX_DEPTH`] nested elements (deeper tags are dropped, their text kept), and every
+    //! element closed explicitly before its parent closes. Input that stays within the limits
+    //! is left untouched (`None`), so ordinary content is parsed byte for byte as written. The
+    //! output still goes through the real sanitizer; this pass only bounds the work.
+
     use std::cell::RefCell;
     use std::collections::HashMap;
 
@@ -667,6 +634,15 @@ mod tests {
         assert!(!out.to_lowercase().contains("javascript"), "{out}");
         let out = sanitize_html(r#"<a href="vbscript:msgbox(1)">x</a>"#);
         assert!(!out.contains("vbscript"), "{out}");
+        // Invisible characters a lenient reader might skip.
+        for prefix in ["&#x2028;", "&#x3000;", "&#x200B;", "&#xFEFF;", "java&#x200B;"] {
+            let out = sanitize_html(&format!(r#"<a href="{prefix}javascript:alert(1)">x</a>"#));
+            assert_eq!(out, r#"<a rel="noopener noreferrer nofollow">x</a>"#, "{prefix}");
+        }
+        // Relative URLs and ordinary schemes stay.
+        for href in ["/post/1", "./a:b", "#fn-1", "?q=javascript:x", "mailto:a@b.c", "https://a.b/c:d"] {
+            assert!(sanitize_html(&format!(r#"<a href="{href}">x</a>"#)).contains(href), "{href}");
+        }
     }
 
     #[test]

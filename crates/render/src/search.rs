@@ -41,6 +41,7 @@ pub const MAX_QUERY_CHARS: usize = 1_000;
 /// milliseconds and a few megabytes, once per process.
 pub struct Segmenter {
     jieba: Jieba,
+    entries: usize,
 }
 
 impl std::fmt::Debug for Segmenter {
@@ -69,12 +70,13 @@ impl Segmenter {
         // so a failure here is a build defect, not a runtime condition.
         let jieba =
             Jieba::with_dict(&mut DICT.as_bytes()).expect("the embedded jieba dictionary is well-formed");
-        Segmenter { jieba }
+        let entries = DICT.lines().filter(|l| !l.trim().is_empty()).count();
+        Segmenter { jieba, entries }
     }
 
     /// Number of entries in the loaded dictionary (100,000).
     pub fn dictionary_len(&self) -> usize {
-        DICT.lines().filter(|l| !l.trim().is_empty()).count()
+        self.entries
     }
 
     /// `text` as space-separated lowercase terms, for an FTS5 `unicode61` column (or a
