@@ -331,7 +331,7 @@ impl Core {
     }
 
     pub(crate) async fn resolve_category(&self, key: &TermKey) -> CoreResult<Option<i64>> {
-        let categories = self.repo.categories().await?;
+        let categories = self.repo.categories(false).await?;
         Ok(match key {
             TermKey::Id(id) => categories.iter().find(|c| c.id == *id).map(|c| c.id),
             TermKey::Text(text) => categories
@@ -394,7 +394,7 @@ impl Core {
 
     async fn free_tag_slug(&self, base: &str, pending: &[TagAssignment]) -> CoreResult<String> {
         let base = if base.is_empty() { "tag" } else { base };
-        let tags = self.repo.tags().await?;
+        let tags = self.repo.tags(false).await?;
         let taken = |candidate: &str| {
             tags.iter().any(|t| t.slug == candidate)
                 || pending.iter().any(|p| matches!(p, TagAssignment::New { slug, .. } if slug == candidate))
@@ -902,7 +902,7 @@ impl Core {
     }
 
     async fn resolve_tag(&self, key: &TermKey) -> CoreResult<Option<i64>> {
-        let tags = self.repo.tags().await?;
+        let tags = self.repo.tags(false).await?;
         Ok(match key {
             TermKey::Id(id) => tags.iter().find(|t| t.id == *id).map(|t| t.id),
             TermKey::Text(text) => tags
@@ -1016,7 +1016,7 @@ impl Core {
     }
 
     async fn category_with_descendants(&self, root: i64) -> CoreResult<Vec<i64>> {
-        let categories = self.repo.categories().await?;
+        let categories = self.repo.categories(false).await?;
         let mut ids = vec![root];
         let mut i = 0;
         while i < ids.len() {

@@ -284,15 +284,16 @@ pub trait ContentRepository: Send + Sync {
 /// Categories and tags.
 #[async_trait]
 pub trait TaxonomyRepository: Send + Sync {
-    /// Every category, ordered by parent, order and name.
-    async fn categories(&self) -> CoreResult<Vec<Category>>;
+    /// Every category, ordered by parent, order and name. `item_count` is filled only with
+    /// `with_counts` (it costs a pass over the category links).
+    async fn categories(&self, with_counts: bool) -> CoreResult<Vec<Category>>;
     async fn insert_category(&self, category: CategoryWrite) -> CoreResult<Category>;
     async fn update_category(&self, id: i64, category: CategoryWrite) -> CoreResult<Category>;
     /// Deletes the category; its children move to its parent and its items lose it, in one
     /// transaction.
     async fn delete_category(&self, id: i64) -> CoreResult<bool>;
-    /// Every tag, ordered by name.
-    async fn tags(&self) -> CoreResult<Vec<Tag>>;
+    /// Every tag, ordered by name; `item_count` only `with_counts`.
+    async fn tags(&self, with_counts: bool) -> CoreResult<Vec<Tag>>;
     async fn tag_by_name(&self, name: &str) -> CoreResult<Option<Tag>>;
     async fn insert_tag(&self, tag: TagWrite) -> CoreResult<Tag>;
     async fn update_tag(&self, id: i64, tag: TagWrite) -> CoreResult<Tag>;

@@ -123,16 +123,16 @@ fn optional_text(value: Option<String>) -> Option<String> {
 impl Core {
     /// Every category, flat, ordered by parent, order and name.
     pub async fn categories(&self) -> CoreResult<Vec<Category>> {
-        self.repo.categories().await
+        self.repo.categories(true).await
     }
 
     /// One category by id.
     pub async fn category(&self, id: i64) -> CoreResult<Category> {
-        self.repo.categories().await?.into_iter().find(|c| c.id == id).ok_or_else(CoreError::not_found)
+        self.repo.categories(true).await?.into_iter().find(|c| c.id == id).ok_or_else(CoreError::not_found)
     }
 
     async fn check_category(&self, id: Option<i64>, write: &CategoryWrite) -> CoreResult<()> {
-        let categories = self.repo.categories().await?;
+        let categories = self.repo.categories(false).await?;
         if categories.iter().any(|c| c.slug == write.slug && Some(c.id) != id) {
             return Err(CoreError::new(ErrorCode::Conflict).with_field("slug").with_detail(
                 format!("slug `{}` is taken", write.slug),
@@ -215,16 +215,16 @@ impl Core {
 
     /// Every tag, ordered by name.
     pub async fn tags(&self) -> CoreResult<Vec<Tag>> {
-        self.repo.tags().await
+        self.repo.tags(true).await
     }
 
     /// One tag by id.
     pub async fn tag(&self, id: i64) -> CoreResult<Tag> {
-        self.repo.tags().await?.into_iter().find(|t| t.id == id).ok_or_else(CoreError::not_found)
+        self.repo.tags(true).await?.into_iter().find(|t| t.id == id).ok_or_else(CoreError::not_found)
     }
 
     async fn check_tag(&self, id: Option<i64>, write: &TagWrite) -> CoreResult<()> {
-        let tags = self.repo.tags().await?;
+        let tags = self.repo.tags(false).await?;
         for tag in tags.iter().filter(|t| Some(t.id) != id) {
             if tag.slug == write.slug || tag.name.to_lowercase() == write.name.to_lowercase() {
                 return Err(CoreError::new(ErrorCode::Conflict).with_detail(

@@ -61,27 +61,19 @@ CREATE TABLE tags (
 );
 CREATE UNIQUE INDEX tags_name ON tags (name COLLATE NOCASE);
 
+-- Small columns first and the large text columns last: SQLite reads a row's columns in
+-- order, so filters and sort keys never walk through bodies on overflow pages.
 CREATE TABLE items (
     id                   INTEGER PRIMARY KEY,
     kind                 TEXT    NOT NULL,
-    title                TEXT    NOT NULL,
-    slug                 TEXT    NOT NULL,
-    format               TEXT    NOT NULL,
-    body                 TEXT    NOT NULL,
-    html                 TEXT    NOT NULL,
-    excerpt              TEXT    NOT NULL,
-    excerpt_manual       TEXT,
-    cover                TEXT,
-    cover_text           TEXT,
     status               TEXT    NOT NULL,
     status_before_trash  TEXT,
     published_at         INTEGER,
-    password             TEXT,
-    redirect_url         TEXT,
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL,
     pinned               INTEGER NOT NULL DEFAULT 0,
     pinned_in_category   INTEGER NOT NULL DEFAULT 0,
     comments_allowed     INTEGER NOT NULL DEFAULT 1,
-    template             TEXT,
     author_id            INTEGER NOT NULL REFERENCES users (id),
     origin               TEXT    NOT NULL,
     view_count           INTEGER NOT NULL DEFAULT 0,
@@ -90,12 +82,23 @@ CREATE TABLE items (
     head_revision_id     INTEGER NOT NULL DEFAULT 0,
     released_revision_id INTEGER,
     version              INTEGER NOT NULL DEFAULT 1,
+    format               TEXT    NOT NULL,
+    slug                 TEXT    NOT NULL,
+    title                TEXT    NOT NULL,
+    password             TEXT,
+    redirect_url         TEXT,
+    template             TEXT,
+    cover                TEXT,
+    cover_text           TEXT,
     import_key           TEXT UNIQUE,
-    created_at           INTEGER NOT NULL,
-    updated_at           INTEGER NOT NULL
+    excerpt_manual       TEXT,
+    excerpt              TEXT    NOT NULL,
+    body                 TEXT    NOT NULL,
+    html                 TEXT    NOT NULL
 );
 CREATE UNIQUE INDEX items_kind_slug ON items (kind, slug);
-CREATE INDEX items_listing ON items (status, pinned DESC, published_at DESC);
+-- The default listing order (pinned first, newest first) straight from an index.
+CREATE INDEX items_listing ON items (status, pinned DESC, COALESCE(published_at, created_at) DESC, id DESC);
 CREATE INDEX items_author ON items (author_id);
 CREATE INDEX items_due ON items (published_at) WHERE status = 'scheduled';
 

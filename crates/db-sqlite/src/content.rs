@@ -84,13 +84,20 @@ fn revision_from_row(row: &SqliteRow) -> Result<Revision, sqlx::Error> {
     })
 }
 
-/// Appends `WHERE ...` for a list query (everything but order and paging).
-fn push_filters(builder: &mut QueryBuilder<'_, Sqlite>, query: &ItemQuery) {
+/// Appends `FROM ... WHERE ...` of a list query (everything but order and paging).
+///
+/// With search terms the FTS5 table drives the join (`CROSS JOIN` fixes the order), so the
+/// MATCH runs once instead of once per item.
+fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, query: &ItemQuery) {
     if let Some(terms) = &query.search_terms {
-        let expression = inkstone_render::search::fts_match_expression(terms).unwrap_or_default();
-        builder.push(" JOIN item_search s ON s.rowid = i.id AND item_search MATCH ").push_bind(expression);
+        let expression =
+            inkstone_render::search::fts_match_expression(terms).unwrap_or_else(|| "\"\"".into());
+        builder
+            .push(" FROM item_search CROSS JOIN items i ON i.id = item_search.rowid WHERE item_search MATCH ")
+            .push_bind(expression);
+    } else {
+        builder.push(" FROM items i WHERE 1 = 1");
     }
-    builder.push(" WHERE 1 = 1");
     match query.status {
         Some(status) => {
             builder.push(" AND i.status = ").push_bind(status.as_str());
@@ -429,18 +436,36 @@ impl ContentRepository for SqliteStore {
     }
 
     async fn list_items(&self, query: &ItemQuery) -> CoreResult<(Vec<Item>, i64)> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM items i");
-        push_filters(&mut count, query);
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+        push_from_where(&mut count, query);
         let total: i64 = count.build_query_scalar().fetch_one(&self.read).await.map_err(db_error)?;
         if total == 0 || query.offset >= total {
             return Ok((Vec::new(), total));
         }
+        // Ids first, rows second: sorting touches only small columns, and only one page of
+        // bodies is read.
+        let mut page = QueryBuilder::<Sqlite>::new("SELECT i.id");
+        push_from_where(&mut page, query);
+        push_order(&mut page, query);
+        page.push(" LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
+        let ids: Vec<i64> = page.build_query_scalar().fetch_all(&self.read).await.map_err(db_error)?;
+        if ids.is_empty() {
+            return Ok((Vec::new(), total));
+        }
         let mut select = QueryBuilder::<Sqlite>::new(ITEM_SELECT);
-        push_filters(&mut select, query);
-        push_order(&mut select, query);
-        select.push(" LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
+        select.push(" WHERE i.id IN (");
+        let mut separated = select.separated(", ");
+        for id in &ids {
+            separated.push_bind(*id);
+        }
+        select.push(")");
         let rows = select.build().fetch_all(&self.read).await.map_err(db_error)?;
-        let mut items = rows.iter().map(item_from_row).collect::<Result<Vec<_>, _>>().map_err(db_error)?;
+        let mut by_id: HashMap<i64, Item> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let item = item_from_row(row).map_err(db_error)?;
+            by_id.insert(item.id, item);
+        }
+        let mut items: Vec<Item> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
         self.attach_terms(&mut items).await?;
         Ok((items, total))
     }

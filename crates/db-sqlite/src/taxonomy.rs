@@ -9,14 +9,15 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::{SqliteStore, db_error};
 
-const CATEGORY_SELECT: &str =
-    "SELECT c.*, (SELECT COUNT(*) FROM item_categories ic JOIN items i ON i.id = ic.item_id
-        WHERE ic.category_id = c.id AND i.status = 'published') AS item_count
-    FROM categories c";
+const CATEGORY_SELECT: &str = "SELECT c.*, COALESCE(n.count, 0) AS item_count FROM categories c
+    LEFT JOIN (SELECT ic.category_id, COUNT(*) AS count FROM item_categories ic JOIN items i ON i.id = ic.item_id
+        WHERE i.status = 'published' GROUP BY ic.category_id) n ON n.category_id = c.id";
+const CATEGORY_SELECT_PLAIN: &str = "SELECT c.*, 0 AS item_count FROM categories c";
 
-const TAG_SELECT: &str = "SELECT t.*, (SELECT COUNT(*) FROM item_tags it JOIN items i ON i.id = it.item_id
-        WHERE it.tag_id = t.id AND i.status = 'published') AS item_count
-    FROM tags t";
+const TAG_SELECT: &str = "SELECT t.*, COALESCE(n.count, 0) AS item_count FROM tags t
+    LEFT JOIN (SELECT it.tag_id, COUNT(*) AS count FROM item_tags it JOIN items i ON i.id = it.item_id
+        WHERE i.status = 'published' GROUP BY it.tag_id) n ON n.tag_id = t.id";
+const TAG_SELECT_PLAIN: &str = "SELECT t.*, 0 AS item_count FROM tags t";
 
 fn category_from_row(row: &SqliteRow) -> Result<Category, sqlx::Error> {
     Ok(Category {
@@ -67,13 +68,12 @@ impl SqliteStore {
 
 #[async_trait]
 impl TaxonomyRepository for SqliteStore {
-    async fn categories(&self) -> CoreResult<Vec<Category>> {
-        let rows = sqlx::query(&format!(
-            "{CATEGORY_SELECT} ORDER BY COALESCE(c.parent_id, 0), c.sort_order, c.name"
-        ))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_error)?;
+    async fn categories(&self, with_counts: bool) -> CoreResult<Vec<Category>> {
+        let select = if with_counts { CATEGORY_SELECT } else { CATEGORY_SELECT_PLAIN };
+        let rows = sqlx::query(&format!("{select} ORDER BY COALESCE(c.parent_id, 0), c.sort_order, c.name"))
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(category_from_row).collect::<Result<_, _>>().map_err(db_error)
     }
 
@@ -130,8 +130,9 @@ impl TaxonomyRepository for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn tags(&self) -> CoreResult<Vec<Tag>> {
-        let rows = sqlx::query(&format!("{TAG_SELECT} ORDER BY t.name COLLATE NOCASE"))
+    async fn tags(&self, with_counts: bool) -> CoreResult<Vec<Tag>> {
+        let select = if with_counts { TAG_SELECT } else { TAG_SELECT_PLAIN };
+        let rows = sqlx::query(&format!("{select} ORDER BY t.name COLLATE NOCASE"))
             .fetch_all(&self.read)
             .await
             .map_err(db_error)?;
@@ -139,7 +140,7 @@ impl TaxonomyRepository for SqliteStore {
     }
 
     async fn tag_by_name(&self, name: &str) -> CoreResult<Option<Tag>> {
-        let row = sqlx::query(&format!("{TAG_SELECT} WHERE t.name = ? COLLATE NOCASE"))
+        let row = sqlx::query(&format!("{TAG_SELECT_PLAIN} WHERE t.name = ? COLLATE NOCASE"))
             .bind(name)
             .fetch_optional(&self.read)
             .await
