@@ -30,6 +30,8 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     settings: RwLock<Arc<Settings>>,
     login_failures: throttle::Throttle,
+    /// Settings reloads that found a change (made by another process).
+    settings_changes: std::sync::atomic::AtomicU64,
 }
 
 impl Core {
@@ -40,6 +42,7 @@ impl Core {
             clock,
             settings: RwLock::new(Arc::new(Settings::default())),
             login_failures: throttle::Throttle::default(),
+            settings_changes: std::sync::atomic::AtomicU64::new(0),
         };
         core.reload_settings().await?;
         Ok(core)
@@ -63,6 +66,7 @@ impl Core {
         let changed = **current != fresh;
         if changed {
             *current = Arc::new(fresh);
+            self.settings_changes.fetch_add(1, std::sync::atomic::Ordering::Release);
         }
         Ok(changed)
     }
@@ -76,6 +80,12 @@ impl Core {
         self.repo.set_setting(key, &value).await?;
         self.reload_settings().await?;
         Ok(value)
+    }
+
+    /// Grows with every committed change readers could see, made by this process. See
+    /// [`ports::ChangeCounter`].
+    pub fn content_generation(&self) -> u64 {
+        self.repo.generation() + self.settings_changes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Removes expired sessions; returns how many.

@@ -308,13 +308,30 @@ pub trait SettingsRepository: Send + Sync {
     async fn delete_setting(&self, key: &str) -> CoreResult<()>;
 }
 
+/// A counter of committed changes to what readers see (content, taxonomies, settings,
+/// users), so per-node caches can tell when they are stale. Changes made by other
+/// processes are not counted; caches bound that staleness with a short time to live.
+pub trait ChangeCounter: Send + Sync {
+    fn generation(&self) -> u64;
+}
+
 /// Everything the core stores. One backend implements all of it.
 pub trait Repository:
-    UserRepository + CredentialRepository + ContentRepository + TaxonomyRepository + SettingsRepository
+    UserRepository
+    + CredentialRepository
+    + ContentRepository
+    + TaxonomyRepository
+    + SettingsRepository
+    + ChangeCounter
 {
 }
 
 impl<T> Repository for T where
-    T: UserRepository + CredentialRepository + ContentRepository + TaxonomyRepository + SettingsRepository
+    T: UserRepository
+        + CredentialRepository
+        + ContentRepository
+        + TaxonomyRepository
+        + SettingsRepository
+        + ChangeCounter
 {
 }

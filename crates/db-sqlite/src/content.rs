@@ -409,6 +409,7 @@ impl ContentRepository for SqliteStore {
                 .map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)?;
+        self.changed();
         Ok(id)
     }
 
@@ -495,6 +496,7 @@ impl ContentRepository for SqliteStore {
             .await
             .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
+        self.changed();
         Ok(done.rows_affected() > 0)
     }
 

@@ -90,6 +90,7 @@ impl UserRepository for SqliteStore {
                 err
             }
         })?;
+        self.changed();
         user_from_row(&row).map_err(db_error)
     }
 

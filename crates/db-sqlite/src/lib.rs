@@ -8,10 +8,12 @@ mod taxonomy;
 use std::borrow::Cow;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use inkstone_core::ports::SettingsRepository;
+use inkstone_core::ports::{ChangeCounter, SettingsRepository};
 use inkstone_core::{CoreError, CoreResult, ErrorCode};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
@@ -28,6 +30,8 @@ pub struct SqliteStore {
     read: SqlitePool,
     /// The single writer: writes queue here instead of failing on a busy database.
     write: SqlitePool,
+    /// Committed changes readers could see, made through this store.
+    generation: Arc<AtomicU64>,
 }
 
 /// Converts a stored millisecond timestamp.
@@ -103,7 +107,7 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(db_error)?;
-        Ok(SqliteStore { read, write })
+        Ok(SqliteStore { read, write, generation: Arc::new(AtomicU64::new(0)) })
     }
 
     /// Waits for queries in flight, checkpoints the WAL into the main file and closes.
@@ -115,10 +119,21 @@ impl SqliteStore {
         self.write.close().await;
     }
 
+    /// Records that a change readers could see was committed.
+    pub(crate) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
     /// Starts a write transaction that holds the write lock from its first statement, so a
     /// concurrent writer in another process waits (busy timeout) instead of failing midway.
     pub(crate) async fn begin_write(&self) -> CoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         self.write.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)
+    }
+}
+
+impl ChangeCounter for SqliteStore {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 }
 
@@ -138,6 +153,7 @@ impl SettingsRepository for SqliteStore {
             .execute(&self.write)
             .await
             .map_err(db_error)?;
+        self.changed();
         Ok(())
     }
 
@@ -147,6 +163,7 @@ impl SettingsRepository for SqliteStore {
             .execute(&self.write)
             .await
             .map_err(db_error)?;
+        self.changed();
         Ok(())
     }
 }

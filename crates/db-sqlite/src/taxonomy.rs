@@ -92,6 +92,7 @@ impl TaxonomyRepository for SqliteStore {
         .fetch_one(&self.write)
         .await
         .map_err(db_error)?;
+        self.changed();
         self.category_by_id(id).await
     }
 
@@ -111,6 +112,7 @@ impl TaxonomyRepository for SqliteStore {
         .execute(&self.write)
         .await
         .map_err(db_error)?;
+        self.changed();
         self.category_by_id(id).await
     }
 
@@ -127,6 +129,7 @@ impl TaxonomyRepository for SqliteStore {
             .await
             .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
+        self.changed();
         Ok(done.rows_affected() > 0)
     }
 
@@ -159,6 +162,7 @@ impl TaxonomyRepository for SqliteStore {
         .fetch_one(&self.write)
         .await
         .map_err(db_error)?;
+        self.changed();
         self.tag_by_id(id).await
     }
 
@@ -172,6 +176,7 @@ impl TaxonomyRepository for SqliteStore {
             .execute(&self.write)
             .await
             .map_err(db_error)?;
+        self.changed();
         self.tag_by_id(id).await
     }
 
@@ -181,6 +186,7 @@ impl TaxonomyRepository for SqliteStore {
             .execute(&self.write)
             .await
             .map_err(db_error)?;
+        self.changed();
         Ok(done.rows_affected() > 0)
     }
 }

@@ -4,6 +4,8 @@
 //! Adapters call [`authenticate`] and render its `CoreError` in their own envelope; nothing
 //! here decides what a dialect's errors look like.
 
+pub mod cache;
+
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -27,11 +29,14 @@ pub struct AppState {
     pub core: Arc<Core>,
     /// Whether the session cookie gets the `Secure` flag (set when served over TLS).
     pub secure_cookies: bool,
+    /// Micro-cache of anonymous reads; `None` turns it off.
+    pub response_cache: Option<cache::ResponseCache>,
 }
 
 impl AppState {
+    /// State without a response cache and with plain (non-`Secure`) cookies.
     pub fn new(core: Arc<Core>) -> Self {
-        AppState { core, secure_cookies: false }
+        AppState { core, secure_cookies: false, response_cache: None }
     }
 }
 

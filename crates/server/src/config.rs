@@ -21,6 +21,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Whether cookies get the `Secure` flag (set when behind TLS).
     pub secure_cookies: Option<bool>,
+    /// How long anonymous reads may be served from memory, in milliseconds (0: never).
+    pub response_cache_ttl_ms: Option<u64>,
 }
 
 impl FileConfig {
@@ -40,7 +42,12 @@ pub struct Config {
     /// `sqlite:` URL; the default is `inkstone.db` in the data directory.
     pub database_url: Option<String>,
     pub secure_cookies: bool,
+    /// Time to live of the anonymous-read micro-cache; zero turns it off.
+    pub response_cache_ttl: std::time::Duration,
 }
+
+/// Default time to live of the anonymous-read micro-cache.
+pub const DEFAULT_RESPONSE_CACHE_TTL_MS: u64 = 1000;
 
 impl Config {
     /// Merges flag/env values (already merged by clap: flag wins over env) with the file.
@@ -48,6 +55,7 @@ impl Config {
         data_dir: Option<PathBuf>,
         listen: Option<String>,
         database_url: Option<String>,
+        response_cache_ttl_ms: Option<u64>,
         config_file: Option<&Path>,
     ) -> anyhow::Result<Config> {
         let file = match config_file {
@@ -65,7 +73,15 @@ impl Config {
         {
             bail!("INKSTONE_DATABASE_URL `{url}`: only sqlite: URLs are supported by this build");
         }
-        Ok(Config { data_dir, listen, database_url, secure_cookies: file.secure_cookies.unwrap_or(false) })
+        let ttl_ms =
+            response_cache_ttl_ms.or(file.response_cache_ttl_ms).unwrap_or(DEFAULT_RESPONSE_CACHE_TTL_MS);
+        Ok(Config {
+            data_dir,
+            listen,
+            database_url,
+            secure_cookies: file.secure_cookies.unwrap_or(false),
+            response_cache_ttl: std::time::Duration::from_millis(ttl_ms),
+        })
     }
 
     /// The SQLite file used when no database URL is configured.
@@ -83,25 +99,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("inkstone.toml");
         std::fs::write(&path, "data_dir = \"/srv/blog\"\nlisten = \"127.0.0.1:9000\"\n").unwrap();
-        let from_file = Config::resolve(None, None, None, Some(&path)).unwrap();
+        let from_file = Config::resolve(None, None, None, None, Some(&path)).unwrap();
         assert_eq!(from_file.data_dir, PathBuf::from("/srv/blog"));
         assert_eq!(from_file.listen.port(), 9000);
         let overridden =
-            Config::resolve(Some("/tmp/x".into()), Some("127.0.0.1:7000".into()), None, Some(&path)).unwrap();
+            Config::resolve(Some("/tmp/x".into()), Some("127.0.0.1:7000".into()), None, None, Some(&path))
+                .unwrap();
         assert_eq!(overridden.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(overridden.listen.port(), 7000);
-        let defaults = Config::resolve(None, None, None, None).unwrap();
+        let defaults = Config::resolve(None, None, None, None, None).unwrap();
         assert_eq!(defaults.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
         assert_eq!(defaults.listen.to_string(), DEFAULT_LISTEN);
     }
 
     #[test]
     fn bad_values_are_explained() {
-        let err = Config::resolve(None, Some("nonsense".into()), None, None).unwrap_err();
+        let err = Config::resolve(None, Some("nonsense".into()), None, None, None).unwrap_err();
         assert!(err.to_string().contains("HOST:PORT"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, "colour = \"blue\"\n").unwrap();
-        assert!(Config::resolve(None, None, None, Some(&path)).is_err());
+        assert!(Config::resolve(None, None, None, None, Some(&path)).is_err());
     }
 }

@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .merge(inkstone_api_native::router(state))
+        .merge(inkstone_api_native::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(state, inkstone_http::cache::cache_public_reads))
         .layer(DefaultBodyLimit::max(inkstone_http::DEFAULT_BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())

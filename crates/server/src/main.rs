@@ -57,6 +57,11 @@ enum Command {
         /// Address to listen on, HOST:PORT.
         #[arg(long, env = "INKSTONE_LISTEN")]
         listen: Option<String>,
+        /// Milliseconds anonymous reads may be served from memory (0 turns the cache off);
+        /// default 1000. Changes made through this server show at once; changes made by
+        /// other processes within this time.
+        #[arg(long, env = "INKSTONE_RESPONSE_CACHE_TTL_MS")]
+        response_cache_ttl_ms: Option<u64>,
     },
     /// Manage users.
     #[command(subcommand)]
@@ -183,6 +188,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let mut state = AppState::new(core.clone());
     state.secure_cookies = config.secure_cookies;
+    if !config.response_cache_ttl.is_zero() {
+        state.response_cache = Some(inkstone_http::cache::ResponseCache::new(config.response_cache_ttl));
+    }
     let app = inkstone_server::app(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -207,12 +215,17 @@ fn core_error(err: inkstone_core::CoreError) -> anyhow::Error {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
-        _ => None,
+    let (listen, cache_ttl) = match &cli.command {
+        Command::Serve { listen, response_cache_ttl_ms } => (listen.clone(), *response_cache_ttl_ms),
+        _ => (None, None),
     };
-    let config =
-        Config::resolve(cli.global.data_dir, listen, cli.global.database_url, cli.global.config.as_deref())?;
+    let config = Config::resolve(
+        cli.global.data_dir,
+        listen,
+        cli.global.database_url,
+        cache_ttl,
+        cli.global.config.as_deref(),
+    )?;
     match cli.command {
         Command::Serve { .. } => serve(config).await,
         Command::User(UserCommand::Create { username, email, role, password_stdin }) => {

@@ -73,12 +73,23 @@ pub struct TestApp {
 impl TestApp {
     /// A new app with an empty database, its clock at 2026-01-01T00:00:00Z.
     pub async fn new() -> TestApp {
+        TestApp::build(None).await
+    }
+
+    /// Like [`TestApp::new`], with the anonymous-read cache on.
+    pub async fn with_response_cache(ttl: std::time::Duration) -> TestApp {
+        TestApp::build(Some(ttl)).await
+    }
+
+    async fn build(cache_ttl: Option<std::time::Duration>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(&dir.path().join("inkstone.db")).await.expect("open database");
         let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let clock = Arc::new(ManualClock::new(start));
         let core = Arc::new(Core::new(Arc::new(store.clone()), clock.clone()).await.expect("core"));
-        let router = inkstone_server::app(AppState::new(core.clone()));
+        let mut state = AppState::new(core.clone());
+        state.response_cache = cache_ttl.map(inkstone_http::cache::ResponseCache::new);
+        let router = inkstone_server::app(state);
         TestApp { core, store, clock, router, dir }
     }
 

@@ -1,0 +1,108 @@
+//! The anonymous-read micro-cache never serves what this server has changed, and serves
+//! changes made elsewhere within its time to live.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use inkstone_core::model::Role;
+use inkstone_testkit::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn writes_through_this_server_show_at_once() {
+    let app = TestApp::with_response_cache(Duration::from_secs(60)).await;
+    let (_, token) = app.user("writer", Role::Author).await;
+    let post = app.create_post(&token, json!({"title": "One", "status": "published"})).await;
+    let url = format!("/api/v1/posts/{}", post["id"]);
+    assert_eq!(app.get(&url, None).await.json()["title"], "One");
+    assert_eq!(app.get("/api/v1/posts", None).await.json()["total"], 1);
+
+    app.patch(&url, Some(&token), json!({"title": "Two"})).await;
+    app.post(&format!("{url}/publish"), Some(&token), json!({})).await;
+    assert_eq!(app.get(&url, None).await.json()["title"], "Two", "a cached copy was not served");
+    app.create_post(&token, json!({"title": "Another", "status": "published"})).await;
+    assert_eq!(app.get("/api/v1/posts", None).await.json()["total"], 2);
+}
+
+#[tokio::test]
+async fn callers_with_credentials_are_never_served_from_the_cache() {
+    let app = TestApp::with_response_cache(Duration::from_secs(60)).await;
+    let (_, token) = app.user("writer", Role::Author).await;
+    app.create_post(&token, json!({"title": "Draft"})).await;
+    assert_eq!(app.get("/api/v1/posts", None).await.json()["total"], 0);
+    assert_eq!(app.get("/api/v1/posts", Some(&token)).await.json()["total"], 1, "drafts are the author's");
+    let with_cookie =
+        Request::builder().uri("/api/v1/posts").header("cookie", "inkstone_session=x").body(Body::empty());
+    assert_eq!(app.send(with_cookie.unwrap()).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn changes_from_other_processes_show_within_the_ttl() {
+    let app = TestApp::with_response_cache(Duration::from_millis(300)).await;
+    app.user("writer", Role::Admin).await;
+    assert_eq!(app.get("/api/v1/settings", None).await.json()["site.title"], "Inkstone");
+    // Another process (the CLI, another node) writes to the same database file.
+    let other = inkstone_db_sqlite::SqliteStore::open(&app.dir.path().join("inkstone.db")).await.unwrap();
+    inkstone_core::ports::SettingsRepository::set_setting(&other, "site.title", "Elsewhere").await.unwrap();
+    app.core.reload_settings().await.unwrap();
+    assert_eq!(
+        app.get("/api/v1/settings", None).await.json()["site.title"],
+        "Elsewhere",
+        "a reload counts as a change"
+    );
+
+    let (_, token) = app.user("author", Role::Author).await;
+    let post = app.create_post(&token, json!({"title": "Cached", "status": "published"})).await;
+    let url = format!("/api/v1/posts/{}", post["id"]);
+    assert_eq!(app.get(&url, None).await.json()["title"], "Cached");
+    change_title_elsewhere(&other, post["id"].as_i64().unwrap()).await;
+    assert_eq!(
+        app.get(&url, None).await.json()["title"],
+        "Cached",
+        "within the TTL the cached copy may be served"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(app.get(&url, None).await.json()["title"], "Changed elsewhere", "after the TTL it is fresh");
+}
+
+/// Changes a title through a second store, as another process would.
+async fn change_title_elsewhere(store: &inkstone_db_sqlite::SqliteStore, id: i64) {
+    use inkstone_core::ports::ContentRepository;
+    let item = store.item_by_id(id).await.unwrap().unwrap();
+    let save = inkstone_core::ports::ItemSave {
+        id: Some(id),
+        expected_version: item.version,
+        kind: item.kind,
+        title: "Changed elsewhere".into(),
+        slug: item.slug,
+        format: item.format,
+        body: item.body,
+        html: item.html,
+        excerpt: item.excerpt,
+        excerpt_manual: item.excerpt_manual,
+        cover: item.cover,
+        cover_text: item.cover_text,
+        status: item.status,
+        status_before_trash: item.status_before_trash,
+        published_at: item.published_at,
+        password: item.password,
+        redirect_url: item.redirect_url,
+        pinned: item.pinned,
+        pinned_in_category: item.pinned_in_category,
+        comments_allowed: item.comments_allowed,
+        template: item.template,
+        author_id: item.author.id,
+        origin: item.origin,
+        category_ids: vec![],
+        tags: vec![],
+        custom_fields: vec![],
+        import_key: None,
+        created_at: item.created_at,
+        updated_at: item.updated_at,
+        new_revision: None,
+        release_head: false,
+        search: None,
+    };
+    store.save_item(save).await.unwrap();
+}
