@@ -50,6 +50,10 @@ def parse_wrk(path):
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     result["socket_errors"] = sum(int(g) for g in m.groups()) if m else 0
     result["socket_errors_text"] = m.group(0) if m else ""
+    if not result["requests"]:
+        # wrk prints zeros when nothing completed: those are not latencies.
+        for k in ("p50_ms", "p75_ms", "p90_ms", "p99_ms", "avg_ms", "max_ms"):
+            result[k] = None
     return result
 
 
@@ -59,8 +63,16 @@ def fmt_rps(v):
 
 def fmt_ms(v):
     if v is None:
-        return "n/a"
+        return "none completed"
+    if v >= 1000:
+        return f"{v / 1000:.2f} s"
     return f"{v * 1000:.0f} µs" if v < 1 else f"{v:.2f} ms"
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "n/a"
+    return f"{r:.3f}" if r >= 0.01 else f"{r:.2g}"
 
 
 def verdict(ok):
@@ -90,6 +102,7 @@ def main():
     add("")
     add(f"- Date: {meta.get('date', '?')}")
     add(f"- Git revision: `{meta.get('git_rev', '?')}`")
+    add(f"- Binary: `{meta.get('binary', '?')}`")
     add(f"- Machine: {meta.get('cpu_model', '?')}, {meta.get('nproc', '?')} cores (nproc), "
         f"{meta.get('mem_total', '?')} RAM, Linux {meta.get('kernel', '?')}")
     add(f"- Tools: {meta.get('wrk_version', '?')}; {meta.get('nginx_version', '?')}")
@@ -121,6 +134,10 @@ def main():
         else:
             ok = ink.get("p99_ms") is not None and ink["p99_ms"] < target
             target_text = f"p99 < {target:g} ms"
+        if not ink.get("requests"):
+            ok = False
+            notes.append(f"{key}: inkstone completed no request within the {meta.get('duration')} s run "
+                         "(every request took longer, or the run failed); its figures are not measurements")
         errors = (ink.get("non_2xx") or 0) + (ink.get("socket_errors") or 0)
         if errors:
             ok = False
@@ -135,7 +152,7 @@ def main():
         all_ok &= ok
         add(f"| {label} | {fmt_rps(ink.get('rps'))} | {fmt_ms(ink.get('p50_ms'))} | "
             f"{fmt_ms(ink.get('p99_ms'))} | {fmt_rps(ngx.get('rps'))} | {fmt_ms(ngx.get('p99_ms'))} | "
-            f"{'n/a' if ratio is None else f'{ratio:.3f}'} | {target_text} | {verdict(ok)} |")
+            f"{fmt_ratio(ratio)} | {target_text} | {verdict(ok)} |")
 
     hwm = float(meta.get("rss_hwm_kib", "0") or 0) / 1024
     rss_ok = 0 < hwm < RSS_TARGET_MIB
@@ -144,6 +161,8 @@ def main():
     add("| Server memory | value | target | result |")
     add("|---|---:|---|---|")
     add(f"| Peak RSS (VmHWM, after all load) | {hwm:.1f} MiB | < {RSS_TARGET_MIB:g} MiB | {verdict(rss_ok)} |")
+    add(f"| Peak RSS right after start-up, incl. creating the first admin (VmHWM) | "
+        f"{float(meta.get('rss_start_hwm_kib', '0') or 0) / 1024:.1f} MiB | | |")
     add(f"| RSS after seeding, before load (VmRSS) | {float(meta.get('rss_seeded_kib', '0') or 0) / 1024:.1f} MiB | | |")
     add(f"| RSS at the end (VmRSS) | {float(meta.get('rss_end_kib', '0') or 0) / 1024:.1f} MiB | | |")
     add("")
@@ -160,12 +179,14 @@ def main():
     add(f"- Single-post id used: {meta.get('post_id')}")
     add(f"- Database size after seeding: {meta.get('db_size')}")
     add("")
-    add("## Response sizes (bytes served identically by nginx)")
+    add("## Responses (the bytes nginx serves) and unloaded latency")
     add("")
-    add("| Endpoint | URL path | body bytes |")
-    add("|---|---|---:|")
+    add("| Endpoint | URL path | body bytes | inkstone, one request at a time (median of 5) |")
+    add("|---|---|---:|---:|")
     for key, _, _, _ in ENDPOINTS:
-        add(f"| {key} | `{meta.get(f'url_{key}', '?')}` | {meta.get(f'bytes_{key}', '?')} |")
+        single = meta.get(f"single_ms_{key}")
+        single = fmt_ms(float(single)) if single else "not measured"
+        add(f"| {key} | `{meta.get(f'url_{key}', '?')}` | {meta.get(f'bytes_{key}', '?')} | {single} |")
     add("")
     add("## Details")
     add("")
@@ -181,10 +202,16 @@ def main():
     add("")
     log_lines = meta.get("server_log_warnings", "0")
     add(f"- Server log (INKSTONE_LOG=warn): {meta.get('server_log_lines', '0')} lines, "
-        f"{log_lines} WARN/ERROR lines (copied to `bench/out/server.log`).")
+        f"{log_lines} WARN/ERROR lines (copied to `server.log` next to this report).")
+    settle = [(k[len("settle_"):], v) for k, v in meta.items() if k.startswith("settle_")]
+    busy = [f"{k} {v} s" for k, v in settle if float(v) >= 1.0]
+    if busy:
+        notes.append("inkstone kept using CPU after wrk stopped (requests abandoned by the client still "
+                     "being worked on); the script waited for it to go idle before the next run: "
+                     + ", ".join(busy))
     for note in notes:
         add(f"- {note}")
-    add("- Raw wrk outputs are in `bench/out/raw/`.")
+    add("- Raw wrk outputs are in `raw/` next to this report.")
     add("")
 
     report = "\n".join(lines)

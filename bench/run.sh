@@ -116,6 +116,11 @@ if [[ $rev != unknown && -n $(git -C "$ROOT" status --porcelain --untracked-file
     rev="$rev (work tree has uncommitted changes)"
 fi
 meta git_rev "$rev"
+if [[ -n ${INKSTONE_BIN:-} ]]; then
+    meta binary "$BIN (from INKSTONE_BIN, modified $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'); the git revision describes the work tree, not necessarily this binary)"
+else
+    meta binary "$BIN (built by this run)"
+fi
 meta nproc "$(nproc)"
 meta cpu_model "$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)"
 meta mem_total "$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
@@ -133,7 +138,7 @@ log "starting inkstone on $BASE (data dir $WORK/data)"
 env -u INKSTONE_CONFIG -u INKSTONE_DATABASE_URL -u INKSTONE_LISTEN \
     INKSTONE_DATA_DIR="$WORK/data" \
     INKSTONE_ADMIN_USERNAME=bench INKSTONE_ADMIN_PASSWORD=bench-password-2718281828 \
-    INKSTONE_LOG=warn \
+    INKSTONE_LOG=warn NO_COLOR=1 \
     "$BIN" serve --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 
@@ -147,6 +152,7 @@ wait_http() { # url pid name
     die "$3 did not answer $1 within 30 s"
 }
 wait_http "$BASE/api/v1/posts?per_page=1" "$SERVER_PID" inkstone
+meta rss_start_hwm_kib "$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")"
 
 # --- 4. seed --------------------------------------------------------------------------------
 log "generating $POSTS Markdown posts"
@@ -198,6 +204,12 @@ for key in "${ENDPOINT_KEYS[@]}"; do
     curl -fsS -o "$WORK/www/$key.json" "$BASE${URLS[$key]}" || die "GET ${URLS[$key]} failed"
     meta "url_$key" "${URLS[$key]}"
     meta "bytes_$key" "$(stat -c %s "$WORK/www/$key.json")"
+    # Unloaded latency: median of 5 sequential requests (after the fetch above warmed it).
+    times=()
+    for _ in 1 2 3 4 5; do
+        times+=("$(curl -fsS -o /dev/null -w '%{time_total}' --max-time 60 "$BASE${URLS[$key]}")")
+    done
+    meta "single_ms_$key" "$(printf '%s\n' "${times[@]}" | sort -g | sed -n 3p | awk '{printf "%.3f", $1 * 1000}')"
 done
 meta hits_en "$(json_field "$WORK/www/search_en.json" "d['total']")"
 meta hits_zh "$(json_field "$WORK/www/search_zh.json" "d['total']")"
@@ -247,14 +259,32 @@ for key in "${ENDPOINT_KEYS[@]}"; do
     curl -fsS "$NBASE/$key.json" | cmp -s - "$WORK/www/$key.json" || die "nginx does not serve $key.json as fetched"
 done
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+settle() { # key: wait (up to 60 s) until inkstone is idle, so a backlog of abandoned requests
+    # from one wrk run does not leak into the next one; records how long that took.
+    local start prev cur i
+    start=$(now)
+    prev=$(cpu_ticks "$SERVER_PID")
+    for ((i = 0; i < 240; i++)); do
+        sleep 0.25
+        cur=$(cpu_ticks "$SERVER_PID")
+        ((cur - prev <= 1)) && break
+        prev=$cur
+    done
+    meta "settle_$1" "$(elapsed "$start" "$(now)")"
+}
+
 run_wrk() { # server key url
     local limit=$((DURATION > WARMUP ? DURATION + 30 : WARMUP + 30))
     log "wrk $1 $2 ($3)"
     if ((WARMUP > 0)); then
         timeout --foreground "$limit" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s "$3" >/dev/null
+        [[ $1 == inkstone ]] && settle "$2-warmup"
     fi
     timeout --foreground "$limit" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency "$3" \
         >"$OUT/raw/wrk-$1-$2.txt"
+    [[ $1 == inkstone ]] && settle "$2"
+    return 0
 }
 for key in "${ENDPOINT_KEYS[@]}"; do
     run_wrk inkstone "$key" "$BASE${URLS[$key]}"
