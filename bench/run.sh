@@ -279,11 +279,11 @@ run_wrk() { # server key url
     log "wrk $1 $2 ($3)"
     if ((WARMUP > 0)); then
         timeout --foreground "$limit" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s "$3" >/dev/null
-        [[ $1 == inkstone ]] && settle "$2-warmup"
+        [[ $1 == inkstone* ]] && settle "$2-warmup"
     fi
     timeout --foreground "$limit" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency "$3" \
         >"$OUT/raw/wrk-$1-$2.txt"
-    [[ $1 == inkstone ]] && settle "$2"
+    [[ $1 == inkstone* ]] && settle "$2"
     return 0
 }
 for key in "${ENDPOINT_KEYS[@]}"; do
@@ -297,6 +297,20 @@ meta rss_hwm_kib "$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")"
 meta rss_end_kib "$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
 meta server_log_lines "$(wc -l <"$WORK/server.log")"
 meta server_log_warnings "$(grep -ciE 'WARN|ERROR' "$WORK/server.log" || true)"
+
+# --- 7b. the database path: the same endpoints with the response cache off -------------------
+log "restarting inkstone with the response cache off (--response-cache-ttl-ms 0)"
+stop_pid "$SERVER_PID" inkstone
+env -u INKSTONE_CONFIG -u INKSTONE_DATABASE_URL -u INKSTONE_LISTEN \
+    INKSTONE_DATA_DIR="$WORK/data" INKSTONE_LOG=warn NO_COLOR=1 INKSTONE_RESPONSE_CACHE_TTL_MS=0 \
+    "$BIN" serve --listen "127.0.0.1:$PORT" >>"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+wait_http "$BASE/api/v1/posts?per_page=1" "$SERVER_PID" inkstone
+for key in "${ENDPOINT_KEYS[@]}"; do
+    run_wrk inkstone_uncached "$key" "$BASE${URLS[$key]}"
+done
+kill -0 "$SERVER_PID" 2>/dev/null || die "inkstone (uncached) died during the load"
+meta rss_uncached_hwm_kib "$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")"
 
 # --- 8. report ------------------------------------------------------------------------------
 python3 "$BENCH_DIR/report.py" "$OUT" >/dev/null

@@ -99,7 +99,8 @@ CREATE TABLE items (
 CREATE UNIQUE INDEX items_kind_slug ON items (kind, slug);
 -- The default listing order (pinned first, newest first) straight from an index.
 CREATE INDEX items_listing ON items (status, pinned DESC, COALESCE(published_at, created_at) DESC, id DESC);
-CREATE INDEX items_author ON items (author_id);
+CREATE INDEX items_kind_listing ON items (kind, status, pinned DESC, COALESCE(published_at, created_at) DESC, id DESC);
+CREATE INDEX items_author ON items (author_id, status);
 CREATE INDEX items_due ON items (published_at) WHERE status = 'scheduled';
 
 CREATE TABLE revisions (

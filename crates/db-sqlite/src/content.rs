@@ -14,11 +14,28 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::{SqliteStore, db_error, from_millis, to_millis};
 
+/// An item row with its author and, as JSON arrays, its categories, tags and custom fields
+/// in order: one row per item, so a page of items is one query.
 const ITEM_SELECT: &str = "SELECT i.*, u.username AS author_username, u.display_name AS author_display_name,
-    u.avatar AS author_avatar FROM items i JOIN users u ON u.id = i.author_id";
+    u.avatar AS author_avatar,
+    (SELECT json_group_array(json_array(c.id, c.name, c.slug) ORDER BY x.position)
+        FROM item_categories x JOIN categories c ON c.id = x.category_id WHERE x.item_id = i.id) AS categories_json,
+    (SELECT json_group_array(json_array(t.id, t.name, t.slug) ORDER BY x.position)
+        FROM item_tags x JOIN tags t ON t.id = x.tag_id WHERE x.item_id = i.id) AS tags_json,
+    (SELECT json_group_array(json_array(f.key, f.value) ORDER BY f.position)
+        FROM item_fields f WHERE f.item_id = i.id) AS fields_json
+    FROM items i JOIN users u ON u.id = i.author_id";
 
 fn parse_or<T>(text: &str, parse: fn(&str) -> Option<T>, fallback: T) -> T {
     parse(text).unwrap_or(fallback)
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(row: &SqliteRow, column: &str) -> Result<Vec<T>, sqlx::Error> {
+    let text: Option<String> = row.try_get(column)?;
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+    }
 }
 
 fn item_from_row(row: &SqliteRow) -> Result<Item, sqlx::Error> {
@@ -55,9 +72,18 @@ fn item_from_row(row: &SqliteRow) -> Result<Item, sqlx::Error> {
             avatar: row.try_get("author_avatar")?,
         },
         origin: parse_or(&origin, Origin::parse, Origin::Console),
-        categories: Vec::new(),
-        tags: Vec::new(),
-        custom_fields: Vec::new(),
+        categories: json_column::<(i64, String, String)>(row, "categories_json")?
+            .into_iter()
+            .map(|(id, name, slug)| TermRef { id, name, slug })
+            .collect(),
+        tags: json_column::<(i64, String, String)>(row, "tags_json")?
+            .into_iter()
+            .map(|(id, name, slug)| TermRef { id, name, slug })
+            .collect(),
+        custom_fields: json_column::<(String, String)>(row, "fields_json")?
+            .into_iter()
+            .map(|(key, value)| CustomField { key, value })
+            .collect(),
         view_count: row.try_get("view_count")?,
         like_count: row.try_get("like_count")?,
         comment_count: row.try_get("comment_count")?,
@@ -165,63 +191,8 @@ fn push_order(builder: &mut QueryBuilder<'_, Sqlite>, query: &ItemQuery) {
 }
 
 impl SqliteStore {
-    /// Fills categories, tags and custom fields of loaded items with three queries.
-    async fn attach_terms(&self, items: &mut [Item]) -> CoreResult<()> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
-        let placeholders = vec!["?"; ids.len()].join(", ");
-        let mut categories: HashMap<i64, Vec<TermRef>> = HashMap::new();
-        let mut tags: HashMap<i64, Vec<TermRef>> = HashMap::new();
-        let mut fields: HashMap<i64, Vec<CustomField>> = HashMap::new();
-        let term_sql = |table: &str, join: &str, key: &str| {
-            format!(
-                "SELECT x.item_id, t.id, t.name, t.slug FROM {table} x JOIN {join} t ON t.id = x.{key}
-                 WHERE x.item_id IN ({placeholders}) ORDER BY x.item_id, x.position"
-            )
-        };
-        for (sql, target) in [
-            (term_sql("item_categories", "categories", "category_id"), &mut categories),
-            (term_sql("item_tags", "tags", "tag_id"), &mut tags),
-        ] {
-            let mut q = sqlx::query(&sql);
-            for id in &ids {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(&self.read).await.map_err(db_error)? {
-                let item_id: i64 = row.get(0);
-                target.entry(item_id).or_default().push(TermRef {
-                    id: row.get(1),
-                    name: row.get(2),
-                    slug: row.get(3),
-                });
-            }
-        }
-        let sql = format!(
-            "SELECT item_id, key, value FROM item_fields WHERE item_id IN ({placeholders}) ORDER BY item_id, position"
-        );
-        let mut q = sqlx::query(&sql);
-        for id in &ids {
-            q = q.bind(id);
-        }
-        for row in q.fetch_all(&self.read).await.map_err(db_error)? {
-            let item_id: i64 = row.get(0);
-            fields.entry(item_id).or_default().push(CustomField { key: row.get(1), value: row.get(2) });
-        }
-        for item in items {
-            item.categories = categories.remove(&item.id).unwrap_or_default();
-            item.tags = tags.remove(&item.id).unwrap_or_default();
-            item.custom_fields = fields.remove(&item.id).unwrap_or_default();
-        }
-        Ok(())
-    }
-
-    async fn complete_one(&self, row: Option<SqliteRow>) -> CoreResult<Option<Item>> {
-        let Some(row) = row else { return Ok(None) };
-        let mut items = vec![item_from_row(&row).map_err(db_error)?];
-        self.attach_terms(&mut items).await?;
-        Ok(items.pop())
+    fn complete_one(&self, row: Option<SqliteRow>) -> CoreResult<Option<Item>> {
+        row.as_ref().map(item_from_row).transpose().map_err(db_error)
     }
 }
 
@@ -416,7 +387,7 @@ impl ContentRepository for SqliteStore {
     async fn item_by_id(&self, id: i64) -> CoreResult<Option<Item>> {
         let sql = format!("{ITEM_SELECT} WHERE i.id = ?");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.read).await.map_err(db_error)?;
-        self.complete_one(row).await
+        self.complete_one(row)
     }
 
     async fn item_by_slug(&self, kind: ItemKind, slug: &str) -> CoreResult<Option<Item>> {
@@ -427,13 +398,13 @@ impl ContentRepository for SqliteStore {
             .fetch_optional(&self.read)
             .await
             .map_err(db_error)?;
-        self.complete_one(row).await
+        self.complete_one(row)
     }
 
     async fn item_by_import_key(&self, import_key: &str) -> CoreResult<Option<Item>> {
         let sql = format!("{ITEM_SELECT} WHERE i.import_key = ?");
         let row = sqlx::query(&sql).bind(import_key).fetch_optional(&self.read).await.map_err(db_error)?;
-        self.complete_one(row).await
+        self.complete_one(row)
     }
 
     async fn list_items(&self, query: &ItemQuery) -> CoreResult<(Vec<Item>, i64)> {
@@ -443,8 +414,8 @@ impl ContentRepository for SqliteStore {
         if total == 0 || query.offset >= total {
             return Ok((Vec::new(), total));
         }
-        // Ids first, rows second: sorting touches only small columns, and only one page of
-        // bodies is read.
+        // Ids first, rows second: sorting touches only small columns (or, for the default
+        // order, reads the page straight from an index), and only one page of bodies is read.
         let mut page = QueryBuilder::<Sqlite>::new("SELECT i.id");
         push_from_where(&mut page, query);
         push_order(&mut page, query);
@@ -466,8 +437,7 @@ impl ContentRepository for SqliteStore {
             let item = item_from_row(row).map_err(db_error)?;
             by_id.insert(item.id, item);
         }
-        let mut items: Vec<Item> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-        self.attach_terms(&mut items).await?;
+        let items: Vec<Item> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
         Ok((items, total))
     }
 
