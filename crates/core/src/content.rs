@@ -465,7 +465,7 @@ impl Core {
             require(actor, Action::Publish, draft_resource)?;
         }
         if input.pinned || input.pinned_in_category {
-            require(actor, Action::Publish, draft_resource)?;
+            require(actor, Action::Pin, draft_resource)?;
         }
         let slug = self.chosen_slug(input.kind, input.slug.as_deref(), &title, None).await?;
         let category_ids = self.resolve_categories(&input.categories).await?;
@@ -543,8 +543,10 @@ impl Core {
         }
         if patch.pinned.is_some_and(|p| p != item.pinned)
             || patch.pinned_in_category.is_some_and(|p| p != item.pinned_in_category)
-            || patch.published_at.is_some()
         {
+            require(actor, Action::Pin, item_resource(&item))?;
+        }
+        if patch.published_at.is_some() {
             require(actor, Action::Publish, item_resource(&item))?;
         }
         let now = self.now();

@@ -103,6 +103,8 @@ pub enum Action {
     Publish,
     /// Delete permanently.
     Delete,
+    /// Pin an item site-wide or in its categories: it shows before everyone else's.
+    Pin,
     /// Create, change or delete a category or change or delete a tag.
     ManageTaxonomy,
     /// Create a new tag while writing an item.
@@ -171,9 +173,12 @@ fn required_scope(action: Action, resource: Resource) -> Option<Scope> {
             Resource::Item { status, .. } if is_public(status) && action == Action::View => None,
             _ => Some(Scope::ContentRead),
         },
-        Action::Create | Action::Edit | Action::Publish | Action::Delete | Action::CreateTag => {
-            Some(Scope::ContentWrite)
-        }
+        Action::Create
+        | Action::Edit
+        | Action::Publish
+        | Action::Delete
+        | Action::Pin
+        | Action::CreateTag => Some(Scope::ContentWrite),
         Action::ManageTaxonomy => Some(Scope::TaxonomyWrite),
         Action::ManageSettings => Some(Scope::SettingsWrite),
         // Tokens never mint or revoke credentials; only sessions and the CLI do.
@@ -184,7 +189,7 @@ fn required_scope(action: Action, resource: Resource) -> Option<Scope> {
 /// Decides whether `actor` may do `action` to `resource`.
 ///
 /// Roles: admins may do everything; editors everything but settings; authors write and
-/// publish their own posts (not pages) and create tags; contributors write their own posts
+/// publish their own posts (not pages) and create tags, but do not pin; contributors write their own posts
 /// while unpublished and cannot publish; subscribers and anonymous callers read what is
 /// public. Scopes of a personal access token narrow its owner's rights further, and tokens
 /// cannot manage credentials.
@@ -218,7 +223,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
     }
     match (action, resource) {
         (Action::ManageOwnCredentials, _) => Ok(()),
-        (Action::ManageSettings | Action::ManageTaxonomy, _) => Err(Denial::Role),
+        (Action::ManageSettings | Action::ManageTaxonomy | Action::Pin, _) => Err(Denial::Role),
         (Action::CreateTag, _) => match role {
             Role::Author => Ok(()),
             _ => Err(Denial::Role),

@@ -91,6 +91,8 @@ fn table() -> Vec<Row> {
         ("author reads other published", user(Author), View, item(Post, OTHER, Published), ok),
         ("author edits own page", user(Author), Edit, item(Page, ME, Draft), Err(Denial::Role)),
         ("author creates tag", user(Author), CreateTag, site, ok),
+        ("author pins own", user(Author), Pin, item(Post, ME, Published), Err(Denial::Role)),
+        ("editor pins other", user(Editor), Pin, item(Post, OTHER, Published), ok),
         ("author manages taxonomy", user(Author), ManageTaxonomy, site, Err(Denial::Role)),
         ("author settings", user(Author), ManageSettings, site, Err(Denial::Role)),
         // Editors do everything with content, nothing with settings.

@@ -209,6 +209,12 @@ async fn permissions_of_anonymous_callers_roles_and_scopes() {
         app.call(Method::DELETE, &mine_url, Some(&other_author), None).await.status,
         StatusCode::FORBIDDEN
     );
+    let self_pin = app.patch(&mine_url, Some(&author), json!({"pinned": true})).await;
+    assert_eq!(
+        self_pin.status,
+        StatusCode::FORBIDDEN,
+        "pinning puts a post before everyone else's: editors only"
+    );
     assert_eq!(app.patch(&mine_url, Some(&editor), json!({"pinned": true})).await.status, StatusCode::OK);
 
     app.create_post(&author, json!({"title": "Secret draft"})).await;
