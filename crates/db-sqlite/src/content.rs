@@ -163,31 +163,79 @@ fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, query: &ItemQuery) {
     }
 }
 
-fn push_order(builder: &mut QueryBuilder<'_, Sqlite>, query: &ItemQuery) {
-    builder.push(" ORDER BY ");
+/// One `ORDER BY` term: an expression over `items i` (and `item_search` when searching).
+struct OrderTerm {
+    expr: &'static str,
+    descending: bool,
+    nocase: bool,
+}
+
+fn order_terms(query: &ItemQuery) -> Vec<OrderTerm> {
+    let term = |expr, descending| OrderTerm { expr, descending, nocase: false };
     let searching = query.search_terms.is_some();
     let Some(sort) = query.sort else {
+        let mut terms = Vec::new();
         if query.category_pins_first {
-            builder.push("i.pinned_in_category DESC, ");
+            terms.push(term("i.pinned_in_category", true));
         }
         if searching {
-            builder.push("bm25(item_search, 10.0, 1.0), i.id DESC");
+            terms.extend([term("bm25(item_search, 10.0, 1.0)", false), term("i.id", true)]);
         } else {
-            builder.push("i.pinned DESC, COALESCE(i.published_at, i.created_at) DESC, i.id DESC");
+            terms.extend([
+                term("i.pinned", true),
+                term("COALESCE(i.published_at, i.created_at)", true),
+                term("i.id", true),
+            ]);
         }
-        return;
+        return terms;
     };
-    let direction = if sort.descending { "DESC" } else { "ASC" };
-    let column = match sort.key {
+    let expr = match sort.key {
         ItemSortKey::PublishedAt => "COALESCE(i.published_at, i.created_at)",
         ItemSortKey::CreatedAt => "i.created_at",
         ItemSortKey::UpdatedAt => "i.updated_at",
-        ItemSortKey::Title => "i.title COLLATE NOCASE",
+        ItemSortKey::Title => "i.title",
         ItemSortKey::ViewCount => "i.view_count",
         ItemSortKey::Relevance if searching => "bm25(item_search, 10.0, 1.0)",
         ItemSortKey::Relevance => "i.id",
     };
-    builder.push(format!("{column} {direction}, i.id {direction}"));
+    vec![
+        OrderTerm { expr, descending: sort.descending, nocase: sort.key == ItemSortKey::Title },
+        term("i.id", sort.descending),
+    ]
+}
+
+/// Appends ` ORDER BY ...`, naming each term by `name(index, term)`.
+fn push_order_by(
+    builder: &mut QueryBuilder<'_, Sqlite>,
+    terms: &[OrderTerm],
+    name: impl Fn(usize, &OrderTerm) -> String,
+) {
+    let clauses: Vec<String> = terms
+        .iter()
+        .enumerate()
+        .map(|(index, term)| {
+            let collate = if term.nocase { " COLLATE NOCASE" } else { "" };
+            let direction = if term.descending { "DESC" } else { "ASC" };
+            format!("{}{collate} {direction}", name(index, term))
+        })
+        .collect();
+    builder.push(" ORDER BY ").push(clauses.join(", "));
+}
+
+/// The page of ids of a search with the number of all matches, in one full-text query: the
+/// sort keys are computed in a subquery because FTS5's `bm25` cannot run in a window query.
+fn search_page(query: &ItemQuery) -> QueryBuilder<'_, Sqlite> {
+    let terms = order_terms(query);
+    let mut builder =
+        QueryBuilder::<Sqlite>::new("SELECT id, COUNT(*) OVER () AS total FROM (SELECT i.id AS id");
+    for (index, term) in terms.iter().enumerate() {
+        builder.push(format!(", {} AS o{index}", term.expr));
+    }
+    push_from_where(&mut builder, query);
+    builder.push(")");
+    push_order_by(&mut builder, &terms, |index, _| format!("o{index}"));
+    builder.push(" LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
+    builder
 }
 
 impl SqliteStore {
@@ -408,19 +456,35 @@ impl ContentRepository for SqliteStore {
     }
 
     async fn list_items(&self, query: &ItemQuery) -> CoreResult<(Vec<Item>, i64)> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
-        push_from_where(&mut count, query);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.read).await.map_err(db_error)?;
-        if total == 0 || query.offset >= total {
-            return Ok((Vec::new(), total));
-        }
-        // Ids first, rows second: sorting touches only small columns (or, for the default
-        // order, reads the page straight from an index), and only one page of bodies is read.
-        let mut page = QueryBuilder::<Sqlite>::new("SELECT i.id");
-        push_from_where(&mut page, query);
-        push_order(&mut page, query);
-        page.push(" LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
-        let ids: Vec<i64> = page.build_query_scalar().fetch_all(&self.read).await.map_err(db_error)?;
+        let count = |query: &ItemQuery| {
+            let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+            push_from_where(&mut count, query);
+            count
+        };
+        // Ids first, rows second: sorting touches only small columns (the default order
+        // reads the page straight from an index), and only one page of bodies is read.
+        let (ids, total) = if query.search_terms.is_some() {
+            let rows: Vec<(i64, i64)> =
+                search_page(query).build_query_as().fetch_all(&self.read).await.map_err(db_error)?;
+            let total = match rows.first() {
+                Some((_, total)) => *total,
+                None if query.offset == 0 => 0,
+                None => count(query).build_query_scalar().fetch_one(&self.read).await.map_err(db_error)?,
+            };
+            (rows.into_iter().map(|(id, _)| id).collect::<Vec<i64>>(), total)
+        } else {
+            let total: i64 =
+                count(query).build_query_scalar().fetch_one(&self.read).await.map_err(db_error)?;
+            if total == 0 || query.offset >= total {
+                return Ok((Vec::new(), total));
+            }
+            let mut page = QueryBuilder::<Sqlite>::new("SELECT i.id");
+            push_from_where(&mut page, query);
+            push_order_by(&mut page, &order_terms(query), |_, term| term.expr.to_string());
+            page.push(" LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
+            let ids: Vec<i64> = page.build_query_scalar().fetch_all(&self.read).await.map_err(db_error)?;
+            (ids, total)
+        };
         if ids.is_empty() {
             return Ok((Vec::new(), total));
         }

@@ -369,6 +369,24 @@ async fn search_finds_chinese_and_english_words() {
     assert_eq!(total(&app, "q=%22%29%28*", None).await, 0, "FTS syntax in the query is inert");
     let hit = app.get("/api/v1/posts?q=%E5%B9%B6%E5%8F%91", None).await.json();
     assert_eq!(hit["items"][0]["title"], "并发编程入门");
+
+    for n in 0..4 {
+        app.create_post(
+            &token,
+            json!({"title": format!("Beacon {}", 4 - n), "body": "beacon", "status": "published"}),
+        )
+        .await;
+    }
+    let sorted = app.get("/api/v1/posts?q=beacon&sort=title&per_page=3", None).await.json();
+    assert_eq!(sorted["total"], 4);
+    let titles: Vec<&str> =
+        sorted["items"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Beacon 1", "Beacon 2", "Beacon 3"]);
+    let second = app.get("/api/v1/posts?q=beacon&sort=title&per_page=3&page=2", None).await.json();
+    assert_eq!(second["items"][0]["title"], "Beacon 4");
+    let beyond = app.get("/api/v1/posts?q=beacon&per_page=3&page=7", None).await.json();
+    assert_eq!(beyond["total"], 4, "the total is known past the last page");
+    assert_eq!(beyond["items"].as_array().unwrap().len(), 0);
 }
 
 #[tokio::test]
