@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use inkstone_core::permission::Scope;
-use inkstone_core::{CoreError, ErrorCode};
+use inkstone_core::CoreError;
 use inkstone_http::AppState;
 
 use crate::dto::*;
@@ -115,18 +115,7 @@ pub async fn get_settings(
     State(state): State<AppState>,
     Caller(auth): Caller,
 ) -> ApiResult<axum::Json<SettingsDto>> {
-    let admin = inkstone_core::permission::authorize(
-        &auth.actor,
-        inkstone_core::permission::Action::ManageSettings,
-        inkstone_core::permission::Resource::Site,
-    )
-    .is_ok();
-    let settings = state.core.settings();
-    let values = settings
-        .iter()
-        .filter(|(key, _)| admin || key.starts_with("site."))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let values = state.core.visible_settings(&auth.actor).into_iter().collect();
     Ok(axum::Json(SettingsDto { values }))
 }
 
@@ -139,16 +128,7 @@ pub async fn update_settings(
     Caller(auth): Caller,
     Json(input): Json<SettingsDto>,
 ) -> ApiResult<axum::Json<SettingsDto>> {
-    for (key, value) in &input.values {
-        inkstone_core::settings::validate(key, value)?;
-    }
-    if input.values.is_empty() {
-        return Err(CoreError::new(ErrorCode::InvalidInput)
-            .with_detail("no settings given", "没有提供任何设置")
-            .into());
-    }
-    for (key, value) in &input.values {
-        state.core.set_setting(&auth.actor, key, value).await?;
-    }
+    let values: Vec<(String, String)> = input.values.into_iter().collect();
+    state.core.set_settings(&auth.actor, &values).await?;
     get_settings(State(state), Caller(auth)).await
 }

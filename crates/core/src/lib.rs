@@ -71,6 +71,38 @@ impl Core {
         Ok(changed)
     }
 
+    /// The settings `actor` may read, in key order: all of them for those who may change
+    /// them, the public `site.*` ones for everyone else.
+    pub fn visible_settings(&self, actor: &Actor) -> Vec<(String, String)> {
+        let all =
+            permission::authorize(actor, permission::Action::ManageSettings, permission::Resource::Site)
+                .is_ok();
+        self.settings()
+            .iter()
+            .filter(|(key, _)| all || key.starts_with("site."))
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    }
+
+    /// Changes several settings: every value is validated before any is written.
+    ///
+    /// Errors: `invalid_input` (none given, unknown key, bad value), permission.
+    pub async fn set_settings(&self, actor: &Actor, values: &[(String, String)]) -> CoreResult<()> {
+        permission::require(actor, permission::Action::ManageSettings, permission::Resource::Site)?;
+        if values.is_empty() {
+            return Err(
+                CoreError::new(ErrorCode::InvalidInput).with_detail("no settings given", "没有提供任何设置")
+            );
+        }
+        for (key, value) in values {
+            settings::validate(key, value)?;
+        }
+        for (key, value) in values {
+            self.set_setting(actor, key, value).await?;
+        }
+        Ok(())
+    }
+
     /// Changes a setting after validating it; returns the canonical value stored.
     ///
     /// Errors: `invalid_input` (unknown key, bad value), permission.
