@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use inkstone_core::permission::Scope;
 use inkstone_core::CoreError;
+use inkstone_core::permission::Scope;
 use inkstone_http::AppState;
 
 use crate::dto::*;
