@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use inkstone_core::content::{ItemView, TermKey};
 use inkstone_core::model::{Category, CustomField, Revision, Tag, TermRef, User, UserSummary};
-use inkstone_core::ports::PersonalAccessToken;
+use inkstone_core::ports::AccessToken;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -563,10 +563,13 @@ pub struct LoginResponse {
     pub expires_at: String,
 }
 
-/// A personal access token (without its secret).
+/// A token you hold (without its secret).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenOut {
     pub id: i64,
+    /// `personal` (`pat_...`), `developer`, or the sign-in kinds `session` (1 hour idle) and
+    /// `session_remember` (5 years idle).
+    pub kind: String,
     pub name: String,
     /// The first characters, to recognise it.
     pub prefix: String,
@@ -575,18 +578,22 @@ pub struct TokenOut {
     pub expires_at: Option<String>,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// The address it was last used from.
+    pub last_ip: Option<String>,
 }
 
-impl From<PersonalAccessToken> for TokenOut {
-    fn from(t: PersonalAccessToken) -> Self {
+impl From<AccessToken> for TokenOut {
+    fn from(t: AccessToken) -> Self {
         TokenOut {
             id: t.id,
+            kind: t.kind.as_str().into(),
             name: t.name,
             prefix: t.prefix,
             scopes: t.scopes.map(|s| s.iter().map(|s| s.as_str().to_string()).collect()),
             expires_at: rfc3339_opt(t.expires_at),
             created_at: rfc3339(t.created_at),
             last_used_at: rfc3339_opt(t.last_used_at),
+            last_ip: t.last_ip,
         }
     }
 }
@@ -596,7 +603,7 @@ impl From<PersonalAccessToken> for TokenOut {
 pub struct CreatedToken {
     #[serde(flatten)]
     pub token: TokenOut,
-    /// `pat_...`: use as `Authorization: Bearer <token>`.
+    /// Use as `Authorization: Bearer <secret>`.
     pub secret: String,
 }
 
@@ -611,11 +618,116 @@ pub struct TokenList {
 #[serde(deny_unknown_fields)]
 pub struct TokenCreate {
     pub name: String,
-    /// Any of `content:read`, `content:write`, `taxonomy:write`, `settings:write`; absent
-    /// for all of the owner's rights.
+    /// `personal` (default): a `pat_...` token with optional scopes and expiry; or
+    /// `developer`: a token that never expires and has all your rights.
+    pub kind: Option<String>,
+    /// Any of `content:read`, `content:write`, `taxonomy:write`, `settings:write`,
+    /// `admin`, none wider than your role; absent for all of your rights.
     pub scopes: Option<Vec<String>>,
     /// 1 to 3650; never expires when absent.
     pub expires_in_days: Option<i64>,
+}
+
+/// Sign in for a bearer token instead of a cookie (Flarum's `POST /api/token`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenLoginRequest {
+    /// Username or e-mail.
+    pub login: String,
+    pub password: String,
+    /// A `session_remember` token (5 years idle) instead of `session` (1 hour idle).
+    #[serde(default)]
+    pub remember: bool,
+}
+
+/// A bearer token from signing in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenLoginResponse {
+    /// Use as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// `session` or `session_remember`.
+    pub kind: String,
+    pub user_id: i64,
+    /// Seconds of inactivity after which the token stops working.
+    pub idle_timeout_secs: i64,
+}
+
+/// A captcha to show before registering.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaptchaOut {
+    /// A built-in picture: send back `id` and the characters read as `captcha.id` and
+    /// `captcha.answer`. Each picture can be answered once.
+    Image {
+        id: String,
+        /// `data:image/png;base64,...`
+        image: String,
+        expires_at: String,
+    },
+    /// A third-party widget (`recaptcha`, `hcaptcha`, `turnstile`): render it with
+    /// `site_key` and send its token as `captcha.response`.
+    Widget { provider: String, site_key: String },
+}
+
+/// An answer to a captcha.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptchaAnswerDto {
+    pub id: Option<String>,
+    pub answer: Option<String>,
+    pub response: Option<String>,
+}
+
+/// A sign-up, as the `auth.registration` setting allows.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: Option<String>,
+    /// The invitation code (`inv_...`), required when registration is `invite`.
+    pub invite: Option<String>,
+    /// Required when the `auth.registration_captcha` setting is on (see
+    /// `GET /api/v1/auth/captcha`).
+    pub captcha: Option<CaptchaAnswerDto>,
+}
+
+/// Ask for a password reset code by e-mail.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    /// Username or e-mail.
+    pub login: String,
+}
+
+/// Set a new password with the e-mailed code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirm {
+    /// Username or e-mail.
+    pub login: String,
+    /// The 8-digit code from the e-mail.
+    pub code: String,
+    pub password: String,
+}
+
+/// Change your password. Your other sessions and sign-in tokens end.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes to your profile; absent fields stay, an empty `avatar` or `bio` clears it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub avatar: Option<String>,
+    pub bio: Option<String>,
 }
 
 /// Site settings, key to canonical value.

@@ -32,7 +32,7 @@ pub struct Problem {
 /// The HTTP status of an error code in the native API.
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidInput | ErrorCode::CaptchaFailed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,

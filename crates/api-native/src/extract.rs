@@ -76,14 +76,6 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        inkstone_http::authenticate(
-            &state.core,
-            &parts.method,
-            &parts.headers,
-            inkstone_http::client_ip(parts),
-        )
-        .await
-        .map(Caller)
-        .map_err(ApiError)
+        inkstone_http::authenticate(&state.core, parts).await.map(Caller).map_err(ApiError)
     }
 }

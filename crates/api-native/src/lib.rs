@@ -1,12 +1,16 @@
 //! Inkstone's native REST API under `/api/v1`, its OpenAPI 3.1 document at
 //! `/api/v1/openapi.json` and an offline Swagger UI at `/api/docs`.
 
+pub mod api_keys;
 pub mod auth;
 pub mod dto;
+pub mod dto_identity;
 pub mod error;
 pub mod extract;
+pub mod paging;
 pub mod posts;
 pub mod taxonomy;
+pub mod users;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -25,9 +29,11 @@ impl utoipa::Modify for SecuritySchemes {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("pat_...")
+                    .bearer_format("pat_... | tok_... | isk_...")
                     .description(Some(
-                        "A personal access token from `inkstone token create` or POST /api/v1/tokens.",
+                        "A personal access token (`inkstone token create`, POST /api/v1/tokens), a sign-in \
+                         token (POST /api/v1/auth/token) or an API key (`inkstone api-key create`, also \
+                         accepted as `X-API-Key`).",
                     ))
                     .build(),
             ),
@@ -49,7 +55,9 @@ impl utoipa::Modify for SecuritySchemes {
         Errors are RFC 9457 problem+json with a stable `code`, in English or Chinese by Accept-Language. \
         Lists are `{items, total, page, per_page}` with RFC 8288 Link headers."),
     paths(
-        auth::login, auth::logout, auth::me, auth::list_tokens, auth::create_token, auth::revoke_token,
+        auth::login, auth::login_for_token, auth::logout, auth::captcha, auth::register,
+        auth::request_password_reset, auth::confirm_password_reset, auth::me, auth::update_me,
+        auth::change_password, auth::list_tokens, auth::create_token, auth::revoke_token,
         auth::get_settings, auth::update_settings,
         posts::list, posts::create, posts::get, posts::get_by_slug, posts::update, posts::delete,
         posts::publish, posts::unpublish, posts::trash, posts::restore, posts::revisions, posts::revision,
@@ -57,13 +65,20 @@ impl utoipa::Modify for SecuritySchemes {
         taxonomy::list_categories, taxonomy::get_category, taxonomy::create_category, taxonomy::update_category,
         taxonomy::delete_category, taxonomy::list_tags, taxonomy::get_tag, taxonomy::create_tag,
         taxonomy::update_tag, taxonomy::delete_tag,
+        users::list_users, users::create_user, users::get_user, users::update_user,
+        users::list_invites, users::create_invite, users::revoke_invite,
+        api_keys::list_api_keys, api_keys::create_api_key, api_keys::get_api_key, api_keys::update_api_key,
+        api_keys::revoke_api_key, api_keys::audit_log,
     ),
     modifiers(&SecuritySchemes),
     tags(
-        (name = "auth", description = "Sessions, the current user and personal access tokens"),
+        (name = "auth", description = "Sign-in, registration, password reset, your profile and your tokens"),
         (name = "posts", description = "Posts and pages: writing, publishing, revisions"),
         (name = "taxonomy", description = "Categories (a tree) and tags"),
         (name = "settings", description = "Site settings"),
+        (name = "users", description = "Users, profiles and invitations"),
+        (name = "api-keys", description = "API keys for site integrations (ulthon flags, IP allow lists)"),
+        (name = "audit", description = "The security event log"),
     )
 )]
 pub struct ApiDoc;
@@ -73,8 +88,14 @@ pub struct ApiDoc;
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
+        .route("/auth/token", post(auth::login_for_token))
         .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me))
+        .route("/auth/captcha", get(auth::captcha))
+        .route("/auth/register", post(auth::register))
+        .route("/auth/password-reset", post(auth::request_password_reset))
+        .route("/auth/password-reset/confirm", post(auth::confirm_password_reset))
+        .route("/me", get(auth::me).patch(auth::update_me))
+        .route("/me/password", post(auth::change_password))
         .route("/tokens", get(auth::list_tokens).post(auth::create_token))
         .route("/tokens/{id}", axum::routing::delete(auth::revoke_token))
         .route("/settings", get(auth::get_settings).patch(auth::update_settings))
@@ -95,6 +116,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tags", get(taxonomy::list_tags).post(taxonomy::create_tag))
         .route("/tags/{id}", get(taxonomy::get_tag).patch(taxonomy::update_tag).delete(taxonomy::delete_tag))
+        .merge(users::routes())
+        .merge(api_keys::routes())
         .fallback(|| async { error::ApiError(inkstone_core::CoreError::not_found()) })
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize_problems))
         .with_state(state);

@@ -1,7 +1,7 @@
 //! `/api/v1/posts`: posts and pages.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use inkstone_core::content::{ItemPatch, ListParams, NewItem, TermKey};
 use inkstone_core::model::{BodyFormat, ItemKind, ItemStatus, Origin};
@@ -26,26 +26,6 @@ fn kind_of(text: Option<&str>, field: &str) -> ApiResult<Option<ItemKind>> {
     Ok(kind)
 }
 
-/// RFC 8288 `Link` header for page navigation, keeping the other query parameters.
-fn link_header(path: &str, raw_query: Option<&str>, page: i64, last: i64) -> Option<HeaderValue> {
-    let others: Vec<&str> =
-        raw_query.unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("page=")).collect();
-    let url = |n: i64| {
-        let mut parts = others.clone();
-        let page = format!("page={n}");
-        parts.push(&page);
-        format!("<{path}?{}>", parts.join("&"))
-    };
-    let mut links = vec![format!("{}; rel=\"first\"", url(1)), format!("{}; rel=\"last\"", url(last))];
-    if page > 1 {
-        links.push(format!("{}; rel=\"prev\"", url((page - 1).min(last))));
-    }
-    if page < last {
-        links.push(format!("{}; rel=\"next\"", url(page + 1)));
-    }
-    HeaderValue::from_str(&links.join(", ")).ok()
-}
-
 /// List posts and pages.
 ///
 /// Anonymous callers see published items; authors also see their own; editors see all.
@@ -55,7 +35,7 @@ fn link_header(path: &str, raw_query: Option<&str>, page: i64, last: i64) -> Opt
 pub async fn list(
     State(state): State<AppState>,
     Caller(auth): Caller,
-    uri: axum::http::Uri,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Query(query): Query<PostListQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let params = ListParams {
@@ -70,11 +50,7 @@ pub async fn list(
         per_page: query.per_page,
     };
     let page = state.core.list_items(&auth.actor, params).await?;
-    let mut headers = HeaderMap::new();
-    if let Some(link) = link_header(uri.path(), uri.query(), page.page, page.last_page()) {
-        headers.insert(header::LINK, link);
-    }
-    headers.insert("x-total-count", HeaderValue::from(page.total));
+    let headers = crate::paging::paging_headers(&uri, page.page, page.per_page, page.total);
     let body = PostPage {
         total: page.total,
         page: page.page,

@@ -6,7 +6,7 @@ use inkstone_render::{Segmenter, auto_excerpt, render, slug};
 use crate::Core;
 use crate::error::{CoreError, CoreResult, ErrorCode};
 use crate::model::{BodyFormat, CustomField, Item, ItemKind, ItemStatus, Origin, Revision};
-use crate::permission::{Action, Actor, Resource, list_visibility, require};
+use crate::permission::{Action, Actor, Resource, authorize, list_visibility};
 use crate::ports::{ItemQuery, ItemSave, ItemSort, ItemSortKey, NewRevision, SearchDocument, TagAssignment};
 
 /// Longest title accepted, in characters.
@@ -205,7 +205,7 @@ fn check_body(body: &str) -> CoreResult<()> {
     Ok(())
 }
 
-fn check_url(field: &str, value: Option<String>) -> CoreResult<Option<String>> {
+pub(crate) fn check_url(field: &str, value: Option<String>) -> CoreResult<Option<String>> {
     let Some(value) = trimmed(value) else { return Ok(None) };
     let lower = value.to_ascii_lowercase();
     let ok = (lower.starts_with("https://") || lower.starts_with("http://") || value.starts_with('/'))
@@ -382,7 +382,7 @@ impl Core {
             match self.repo.tag_by_name(name).await? {
                 Some(tag) => assignments.push(TagAssignment::Existing(tag.id)),
                 None => {
-                    require(actor, Action::CreateTag, Resource::Site)?;
+                    self.require(actor, Action::CreateTag, Resource::Site).await?;
                     let base = slug::slugify(name);
                     let slug = self.free_tag_slug(&base, &assignments).await?;
                     assignments.push(TagAssignment::New { name: name.to_string(), slug });
@@ -413,15 +413,15 @@ impl Core {
     async fn item_for(&self, actor: &Actor, id: i64, action: Action) -> CoreResult<Item> {
         let item = self.repo.item_by_id(id).await?.ok_or_else(CoreError::not_found)?;
         let resource = item_resource(&item);
-        if require(actor, Action::View, resource).is_err() {
+        if authorize(actor, Action::View, resource).is_err() {
             return Err(CoreError::not_found());
         }
-        require(actor, action, resource)?;
+        self.require(actor, action, resource).await?;
         Ok(item)
     }
 
     fn view(&self, actor: &Actor, item: Item, password: Option<&str>) -> ItemView {
-        let can_edit = require(actor, Action::Edit, item_resource(&item)).is_ok();
+        let can_edit = authorize(actor, Action::Edit, item_resource(&item)).is_ok();
         let locked = match (&item.password, can_edit) {
             (Some(expected), false) => {
                 !password.is_some_and(|given| crate::secrets::constant_time_eq(given, expected))
@@ -436,7 +436,7 @@ impl Core {
     /// Errors: `invalid_input` (bad field, unknown category), `conflict` (requested slug
     /// taken), `forbidden`/`unauthenticated` (the permission check).
     pub async fn create_item(&self, actor: &Actor, input: NewItem) -> CoreResult<ItemView> {
-        require(actor, Action::Create, Resource::NewItem { kind: input.kind })?;
+        self.require(actor, Action::Create, Resource::NewItem { kind: input.kind }).await?;
         let now = self.now();
         let author_id = match (actor, input.author_id) {
             (Actor::System, Some(author)) => author,
@@ -460,12 +460,18 @@ impl Core {
             ));
         }
         let (status, published_at) = schedule(requested_status, input.published_at, now)?;
-        let draft_resource = Resource::Item { kind: input.kind, author_id, status: ItemStatus::Draft };
+        let origin = match actor {
+            Actor::System => input.origin,
+            Actor::User(p) if p.key.is_some() => Origin::Api,
+            _ => Origin::Console,
+        };
+        let draft_resource =
+            Resource::Item { kind: input.kind, author_id, status: ItemStatus::Draft, origin };
         if status != ItemStatus::Draft {
-            require(actor, Action::Publish, draft_resource)?;
+            self.require(actor, Action::Publish, draft_resource).await?;
         }
         if input.pinned || input.pinned_in_category {
-            require(actor, Action::Pin, draft_resource)?;
+            self.require(actor, Action::Pin, draft_resource).await?;
         }
         let slug = self.chosen_slug(input.kind, input.slug.as_deref(), &title, None).await?;
         let category_ids = self.resolve_categories(&input.categories).await?;
@@ -475,11 +481,6 @@ impl Core {
         let password = trimmed(input.password);
         let visible =
             self.visible(&title, input.format, &input.body, excerpt_manual.as_deref(), password.as_deref());
-        let origin = match actor {
-            Actor::System => input.origin,
-            _ if input.origin == Origin::Import => Origin::Console,
-            _ => input.origin,
-        };
         let created_at = match actor {
             Actor::System => input.created_at.unwrap_or(now),
             _ => now,
@@ -544,10 +545,10 @@ impl Core {
         if patch.pinned.is_some_and(|p| p != item.pinned)
             || patch.pinned_in_category.is_some_and(|p| p != item.pinned_in_category)
         {
-            require(actor, Action::Pin, item_resource(&item))?;
+            self.require(actor, Action::Pin, item_resource(&item)).await?;
         }
         if patch.published_at.is_some() {
-            require(actor, Action::Publish, item_resource(&item))?;
+            self.require(actor, Action::Publish, item_resource(&item)).await?;
         }
         let now = self.now();
         let head = self.head_of(&item).await?;
@@ -777,7 +778,7 @@ impl Core {
 
     /// Moves an item to the trash, remembering its status for [`Core::restore_item`].
     pub async fn trash_item(&self, actor: &Actor, id: i64) -> CoreResult<ItemView> {
-        let item = self.item_for(actor, id, Action::Edit).await?;
+        let item = self.item_for(actor, id, Action::Trash).await?;
         if item.status == ItemStatus::Trashed {
             return Ok(self.view(actor, item, None));
         }
@@ -796,9 +797,13 @@ impl Core {
                 .with_detail("only trashed items can be restored", "只有回收站中的内容可以恢复"));
         }
         let mut status = item.status_before_trash.unwrap_or(ItemStatus::Draft);
-        let draft_resource =
-            Resource::Item { kind: item.kind, author_id: item.author.id, status: ItemStatus::Draft };
-        if status != ItemStatus::Draft && require(actor, Action::Publish, draft_resource).is_err() {
+        let draft_resource = Resource::Item {
+            kind: item.kind,
+            author_id: item.author.id,
+            status: ItemStatus::Draft,
+            origin: item.origin,
+        };
+        if status != ItemStatus::Draft && authorize(actor, Action::Publish, draft_resource).is_err() {
             status = ItemStatus::Draft;
         }
         let published_at = item.published_at;
@@ -1032,7 +1037,7 @@ impl Core {
 
 /// The permission resource of an existing item.
 pub fn item_resource(item: &Item) -> Resource {
-    Resource::Item { kind: item.kind, author_id: item.author.id, status: item.status }
+    Resource::Item { kind: item.kind, author_id: item.author.id, status: item.status, origin: item.origin }
 }
 
 fn trashed_error() -> CoreError {

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     /// The action does not apply to the resource's current state, such as publishing a
     /// trashed post (409).
     InvalidState,
+    /// A required captcha is missing or wrong (422).
+    CaptchaFailed,
     /// Too many attempts (429).
     RateLimited,
     /// The request body is larger than allowed (413).
@@ -46,6 +48,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::EditConflict => "edit_conflict",
             ErrorCode::InvalidState => "invalid_state",
+            ErrorCode::CaptchaFailed => "captcha_failed",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Internal => "internal",
@@ -72,6 +75,8 @@ impl ErrorCode {
             (EditConflict, Locale::ZhCn) => "内容已被他人修改",
             (InvalidState, Locale::En) => "Not allowed in the current state",
             (InvalidState, Locale::ZhCn) => "当前状态不允许此操作",
+            (CaptchaFailed, Locale::En) => "Captcha missing or wrong",
+            (CaptchaFailed, Locale::ZhCn) => "验证码缺失或错误",
             (RateLimited, Locale::En) => "Too many requests",
             (RateLimited, Locale::ZhCn) => "请求过于频繁",
             (PayloadTooLarge, Locale::En) => "Request body too large",

@@ -1,17 +1,21 @@
 //! Inkstone's domain core: the model, the use cases, the one permission check and the
 //! ports storage implements. No HTTP and no SQL here; every API is an adapter over [`Core`].
 
+pub mod abuse;
 pub mod accounts;
+pub mod apikeys;
+pub mod audit;
 pub mod content;
 pub mod error;
 pub mod locale;
 pub mod model;
 pub mod permission;
 pub mod ports;
+pub mod sealing;
 pub mod secrets;
 pub mod settings;
 pub mod taxonomy;
-pub mod throttle;
+pub mod users;
 
 use std::sync::{Arc, RwLock};
 
@@ -22,26 +26,50 @@ pub use locale::Locale;
 pub use permission::Actor;
 pub use settings::Settings;
 
-use ports::{Clock, Repository};
+use ports::{CaptchaDrawer, CaptchaVerifier, Clock, Mailer, Repository};
+use sealing::ServerKey;
+
+/// Where captcha challenges come from.
+#[derive(Clone)]
+pub enum CaptchaBackend {
+    /// Pictures drawn by the server; answers checked against the database.
+    Builtin(Arc<dyn CaptchaDrawer>),
+    /// A third-party widget (reCAPTCHA, hCaptcha, Turnstile) whose response tokens the
+    /// provider verifies.
+    Remote(Arc<dyn CaptchaVerifier>),
+}
+
+/// What the core needs beyond storage and time.
+#[derive(Clone)]
+pub struct Services {
+    /// Seals secrets a legacy scheme must see raw (see [`sealing`]).
+    pub server_key: ServerKey,
+    pub mailer: Arc<dyn Mailer>,
+    pub captcha: CaptchaBackend,
+}
 
 /// The use cases, over a repository and a clock. Cheap to share behind an `Arc`.
 pub struct Core {
     repo: Arc<dyn Repository>,
     clock: Arc<dyn Clock>,
+    services: Services,
     settings: RwLock<Arc<Settings>>,
-    login_failures: throttle::Throttle,
     /// Settings reloads that found a change (made by another process).
     settings_changes: std::sync::atomic::AtomicU64,
 }
 
 impl Core {
     /// A core over `repo`, with settings loaded from it.
-    pub async fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>) -> CoreResult<Core> {
+    pub async fn new(
+        repo: Arc<dyn Repository>,
+        clock: Arc<dyn Clock>,
+        services: Services,
+    ) -> CoreResult<Core> {
         let core = Core {
             repo,
             clock,
+            services,
             settings: RwLock::new(Arc::new(Settings::default())),
-            login_failures: throttle::Throttle::default(),
             settings_changes: std::sync::atomic::AtomicU64::new(0),
         };
         core.reload_settings().await?;
@@ -88,7 +116,7 @@ impl Core {
     ///
     /// Errors: `invalid_input` (none given, unknown key, bad value), permission.
     pub async fn set_settings(&self, actor: &Actor, values: &[(String, String)]) -> CoreResult<()> {
-        permission::require(actor, permission::Action::ManageSettings, permission::Resource::Site)?;
+        self.require(actor, permission::Action::ManageSettings, permission::Resource::Site).await?;
         if values.is_empty() {
             return Err(
                 CoreError::new(ErrorCode::InvalidInput).with_detail("no settings given", "没有提供任何设置")
@@ -107,7 +135,7 @@ impl Core {
     ///
     /// Errors: `invalid_input` (unknown key, bad value), permission.
     pub async fn set_setting(&self, actor: &Actor, key: &str, value: &str) -> CoreResult<String> {
-        permission::require(actor, permission::Action::ManageSettings, permission::Resource::Site)?;
+        self.require(actor, permission::Action::ManageSettings, permission::Resource::Site).await?;
         let value = settings::validate(key, value)?;
         self.repo.set_setting(key, &value).await?;
         self.reload_settings().await?;
@@ -120,8 +148,9 @@ impl Core {
         self.repo.generation() + self.settings_changes.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Removes expired sessions; returns how many.
+    /// Removes expired sessions, captcha challenges, replay records and old rate-limit
+    /// windows; returns how many rows went.
     pub async fn sweep_sessions(&self) -> CoreResult<u64> {
-        self.repo.delete_expired_sessions(self.now()).await
+        Ok(self.repo.delete_expired_sessions(self.now()).await? + self.sweep_abuse_records().await?)
     }
 }

@@ -94,6 +94,43 @@ string_enum! {
     Origin { Api = "api", Console = "console", Import = "import" }
 }
 
+string_enum! {
+    /// A bearer token a user holds. Personal access tokens (`pat_...`) are delegates with
+    /// optional scopes and expiry; the other three are Flarum's access token types.
+    AccessTokenKind {
+        Personal = "personal",
+        /// Expires after 1 hour without use (Flarum `session`).
+        Session = "session",
+        /// Expires after 5 years without use (Flarum `session_remember`).
+        SessionRemember = "session_remember",
+        /// Never expires (Flarum `developer`).
+        Developer = "developer",
+    }
+}
+
+impl AccessTokenKind {
+    /// How long the token lives without being used; `None`: until revoked or its fixed
+    /// expiry.
+    pub fn idle_timeout(self) -> Option<chrono::Duration> {
+        match self {
+            AccessTokenKind::Session => Some(chrono::Duration::hours(1)),
+            AccessTokenKind::SessionRemember => Some(chrono::Duration::days(5 * 365)),
+            AccessTokenKind::Personal | AccessTokenKind::Developer => None,
+        }
+    }
+
+    /// Whether signing out revokes it (the login-made kinds).
+    pub fn ends_with_logout(self) -> bool {
+        matches!(self, AccessTokenKind::Session | AccessTokenKind::SessionRemember)
+    }
+}
+
+string_enum! {
+    /// How a user may join: anyone, nobody (admins create accounts), or with an invitation
+    /// code.
+    RegistrationMode { Open = "open", Closed = "closed", Invite = "invite" }
+}
+
 impl From<BodyFormat> for inkstone_render::SourceFormat {
     fn from(format: BodyFormat) -> Self {
         match format {

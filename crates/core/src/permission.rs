@@ -5,17 +5,109 @@
 //! so the whole matrix is a table in the tests.
 
 use crate::error::{CoreError, ErrorCode};
-use crate::model::{ItemKind, ItemStatus, Role};
+use crate::model::{ItemKind, ItemStatus, Origin, Role};
 
 /// How a request proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialKind {
     /// A session cookie from `POST /api/v1/auth/login`.
     Session,
+    /// A login-made bearer token (Flarum `session` / `session_remember`) or a `developer`
+    /// token.
+    AccessToken,
     /// A personal access token (`pat_...`).
     PersonalAccessToken,
+    /// An API key sent as is (`Authorization: Bearer`, `X-API-Key`, emlog `api_key`,
+    /// Qexo `token`, Flarum `Token`).
+    ApiKey,
+    /// An emlog signature `req_sign = md5(req_time . key)` made with an API key.
+    SignedRequest,
     /// HTTP Basic with username and password, when the `auth.basic_enabled` setting is on.
     Basic,
+}
+
+impl CredentialKind {
+    /// The spelling in the audit log, e.g. `api_key`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Session => "session",
+            CredentialKind::AccessToken => "access_token",
+            CredentialKind::PersonalAccessToken => "personal_access_token",
+            CredentialKind::ApiKey => "api_key",
+            CredentialKind::SignedRequest => "signed_request",
+            CredentialKind::Basic => "basic",
+        }
+    }
+
+    /// Whether the credential is a person's own sign-in (not a delegate or integration),
+    /// which alone may mint and revoke credentials.
+    pub fn is_interactive(self) -> bool {
+        matches!(self, CredentialKind::Session | CredentialKind::AccessToken | CredentialKind::Basic)
+    }
+}
+
+/// What an API key may delete, ulthon's `can_delete`: 0 nothing, 1 what was created through
+/// an API key (origin `api`), 2 everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum DeleteGrant {
+    #[default]
+    Nothing,
+    ApiOrigin,
+    Everything,
+}
+
+impl DeleteGrant {
+    /// The ulthon level: 0, 1 or 2.
+    pub fn level(self) -> u8 {
+        match self {
+            DeleteGrant::Nothing => 0,
+            DeleteGrant::ApiOrigin => 1,
+            DeleteGrant::Everything => 2,
+        }
+    }
+
+    pub fn from_level(level: u8) -> Option<DeleteGrant> {
+        match level {
+            0 => Some(DeleteGrant::Nothing),
+            1 => Some(DeleteGrant::ApiOrigin),
+            2 => Some(DeleteGrant::Everything),
+            _ => None,
+        }
+    }
+}
+
+impl From<DeleteGrant> for u8 {
+    fn from(grant: DeleteGrant) -> u8 {
+        grant.level()
+    }
+}
+
+impl TryFrom<u8> for DeleteGrant {
+    type Error = String;
+
+    fn try_from(level: u8) -> Result<Self, Self::Error> {
+        DeleteGrant::from_level(level).ok_or_else(|| format!("can_delete must be 0, 1 or 2, not {level}"))
+    }
+}
+
+/// The permission flags of an API key, exactly as the ulthon API document defines them:
+/// `can_write_own` covers items created through an API key (origin `api`), `can_write_other`
+/// everything else, `can_delete` as [`DeleteGrant`]. Every key may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct KeyGrant {
+    pub can_write_own: bool,
+    pub can_write_other: bool,
+    pub can_delete: DeleteGrant,
+}
+
+impl KeyGrant {
+    /// Read-only: all flags 0.
+    pub const READ_ONLY: KeyGrant =
+        KeyGrant { can_write_own: false, can_write_other: false, can_delete: DeleteGrant::Nothing };
+    /// Everything: 1, 1, 2.
+    pub const FULL: KeyGrant =
+        KeyGrant { can_write_own: true, can_write_other: true, can_delete: DeleteGrant::Everything };
 }
 
 /// A narrowing of what a personal access token may do. A token without scopes may do
@@ -34,11 +126,14 @@ pub enum Scope {
     /// Change site settings.
     #[serde(rename = "settings:write")]
     SettingsWrite,
+    /// Manage accounts and API keys, read the audit log.
+    #[serde(rename = "admin")]
+    Admin,
 }
 
 impl Scope {
     pub const ALL: &'static [Scope] =
-        &[Scope::ContentRead, Scope::ContentWrite, Scope::TaxonomyWrite, Scope::SettingsWrite];
+        &[Scope::ContentRead, Scope::ContentWrite, Scope::TaxonomyWrite, Scope::SettingsWrite, Scope::Admin];
 
     /// The wire spelling, e.g. `content:write`.
     pub fn as_str(self) -> &'static str {
@@ -47,6 +142,7 @@ impl Scope {
             Scope::ContentWrite => "content:write",
             Scope::TaxonomyWrite => "taxonomy:write",
             Scope::SettingsWrite => "settings:write",
+            Scope::Admin => "admin",
         }
     }
 
@@ -63,6 +159,18 @@ pub struct Principal {
     pub credential: CredentialKind,
     /// `None`: everything the role allows. `Some`: only actions these scopes cover.
     pub scopes: Option<Vec<Scope>>,
+    /// Set when acting through an API key (sent as is or as a signature): its flags narrow
+    /// what the user may do.
+    pub key: Option<KeyGrant>,
+    /// Where the request came from, for the audit log.
+    pub client: Option<std::net::IpAddr>,
+}
+
+impl Principal {
+    /// A user acting with all their role's rights through `credential`.
+    pub fn new(user_id: i64, role: Role, credential: CredentialKind) -> Principal {
+        Principal { user_id, role, credential, scopes: None, key: None, client: None }
+    }
 }
 
 /// Who is acting.
@@ -97,8 +205,11 @@ pub enum Action {
     ViewRevisions,
     /// Create an item of a kind.
     Create,
-    /// Change an item's fields, trash or restore it.
+    /// Change an item's fields or restore it from the trash.
     Edit,
+    /// Move an item to the trash (for roles, like `Edit`; for API keys, like `Delete`:
+    /// ulthon's `articles/delete` is a soft delete).
+    Trash,
     /// Publish, schedule, make private, or unpublish.
     Publish,
     /// Delete permanently.
@@ -113,6 +224,35 @@ pub enum Action {
     ManageSettings,
     /// Create, list and revoke one's own tokens.
     ManageOwnCredentials,
+    /// List, create, change and disable accounts; make invitations.
+    ManageUsers,
+    /// Create, list, change and revoke API keys.
+    ManageApiKeys,
+    /// Read the security event log.
+    ViewAuditLog,
+}
+
+impl Action {
+    /// The spelling in the audit log, e.g. `manage_taxonomy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::View => "view",
+            Action::ViewRevisions => "view_revisions",
+            Action::Create => "create",
+            Action::Edit => "edit",
+            Action::Trash => "trash",
+            Action::Publish => "publish",
+            Action::Delete => "delete",
+            Action::Pin => "pin",
+            Action::ManageTaxonomy => "manage_taxonomy",
+            Action::CreateTag => "create_tag",
+            Action::ManageSettings => "manage_settings",
+            Action::ManageOwnCredentials => "manage_own_credentials",
+            Action::ManageUsers => "manage_users",
+            Action::ManageApiKeys => "manage_api_keys",
+            Action::ViewAuditLog => "view_audit_log",
+        }
+    }
 }
 
 /// What the action is done to.
@@ -123,7 +263,18 @@ pub enum Resource {
     /// A kind of item that does not exist yet.
     NewItem { kind: ItemKind },
     /// An existing item.
-    Item { kind: ItemKind, author_id: i64, status: ItemStatus },
+    Item { kind: ItemKind, author_id: i64, status: ItemStatus, origin: Origin },
+}
+
+impl Resource {
+    /// The spelling in the audit log, e.g. `item`, `new_post`.
+    pub fn describe(self) -> String {
+        match self {
+            Resource::Site => "site".into(),
+            Resource::NewItem { kind } => format!("new_{kind}"),
+            Resource::Item { kind, .. } => kind.to_string(),
+        }
+    }
 }
 
 /// Why an action was refused.
@@ -140,9 +291,23 @@ pub enum Denial {
     /// The item's state does not allow it for this role (a contributor editing a published
     /// post).
     State,
+    /// The API key's flags do not allow it.
+    KeyFlags,
 }
 
 impl Denial {
+    /// The spelling in the audit log, e.g. `key_flags`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Denial::NotSignedIn => "not_signed_in",
+            Denial::Role => "role",
+            Denial::Scope => "scope",
+            Denial::NotOwner => "not_owner",
+            Denial::State => "state",
+            Denial::KeyFlags => "key_flags",
+        }
+    }
+
     /// Converts to the error APIs render: `unauthenticated` when nobody is signed in,
     /// `forbidden` otherwise.
     pub fn into_error(self) -> CoreError {
@@ -155,6 +320,7 @@ impl Denial {
                 "your role does not allow this in the item's current state",
                 "你的角色不能在内容当前状态下执行此操作",
             ),
+            Denial::KeyFlags => ("the API key's permissions do not allow this", "API Key 权限不足"),
         };
         let code =
             if self == Denial::NotSignedIn { ErrorCode::Unauthenticated } else { ErrorCode::Forbidden };
@@ -175,24 +341,50 @@ fn required_scope(action: Action, resource: Resource) -> Option<Scope> {
         },
         Action::Create
         | Action::Edit
+        | Action::Trash
         | Action::Publish
         | Action::Delete
         | Action::Pin
         | Action::CreateTag => Some(Scope::ContentWrite),
         Action::ManageTaxonomy => Some(Scope::TaxonomyWrite),
         Action::ManageSettings => Some(Scope::SettingsWrite),
-        // Tokens never mint or revoke credentials; only sessions and the CLI do.
+        Action::ManageUsers | Action::ManageApiKeys | Action::ViewAuditLog => Some(Scope::Admin),
+        // Only interactive credentials mint or revoke credentials; checked separately.
         Action::ManageOwnCredentials => None,
+    }
+}
+
+/// What an API key's flags allow, before the acting user's role is asked. Keys read
+/// whatever their user may; they write content by origin (ulthon's table), delete by
+/// `can_delete`, create tags when they may write at all, and never manage the site,
+/// people or credentials.
+fn key_allows(grant: KeyGrant, action: Action, resource: Resource) -> bool {
+    let may_write = |origin: Origin| {
+        if origin == Origin::Api { grant.can_write_own } else { grant.can_write_other }
+    };
+    match (action, resource) {
+        (Action::View | Action::ViewRevisions, _) => true,
+        (Action::Create, _) => grant.can_write_own,
+        (Action::CreateTag, _) => grant.can_write_own || grant.can_write_other,
+        (Action::Edit | Action::Publish | Action::Pin, Resource::Item { origin, .. }) => may_write(origin),
+        (Action::Trash | Action::Delete, Resource::Item { origin, .. }) => match grant.can_delete {
+            DeleteGrant::Everything => true,
+            DeleteGrant::ApiOrigin => origin == Origin::Api,
+            DeleteGrant::Nothing => false,
+        },
+        _ => false,
     }
 }
 
 /// Decides whether `actor` may do `action` to `resource`.
 ///
-/// Roles: admins may do everything; editors everything but settings; authors write and
-/// publish their own posts (not pages) and create tags, but do not pin; contributors write their own posts
-/// while unpublished and cannot publish; subscribers and anonymous callers read what is
-/// public. Scopes of a personal access token narrow its owner's rights further, and tokens
-/// cannot manage credentials.
+/// Roles: admins may do everything; editors everything but settings, people, API keys and
+/// the audit log; authors write and publish their own posts (not pages) and create tags,
+/// but do not pin; contributors write their own posts while unpublished and cannot
+/// publish; subscribers and anonymous callers read what is public. Then, in this order:
+/// only interactive sign-ins (session, access token, Basic) manage credentials; an API
+/// key's flags narrow its user's rights (see [`KeyGrant`]); a personal access token's
+/// scopes narrow its owner's rights.
 pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<(), Denial> {
     let public_read =
         action == Action::View && matches!(resource, Resource::Item { status, .. } if is_public(status));
@@ -202,8 +394,13 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
         Actor::System => return Ok(()),
         Actor::User(principal) => principal,
     };
-    if principal.credential == CredentialKind::PersonalAccessToken && action == Action::ManageOwnCredentials {
-        return Err(Denial::Scope);
+    if action == Action::ManageOwnCredentials && !principal.credential.is_interactive() {
+        return Err(if principal.key.is_some() { Denial::KeyFlags } else { Denial::Scope });
+    }
+    if let Some(grant) = principal.key
+        && !key_allows(grant, action, resource)
+    {
+        return Err(Denial::KeyFlags);
     }
     if let (Some(scopes), Some(needed)) = (&principal.scopes, required_scope(action, resource))
         && !scopes.contains(&needed)
@@ -217,13 +414,27 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
     match role {
         Role::Admin => return Ok(()),
         Role::Editor => {
-            return if action == Action::ManageSettings { Err(Denial::Role) } else { Ok(()) };
+            return match action {
+                Action::ManageSettings
+                | Action::ManageUsers
+                | Action::ManageApiKeys
+                | Action::ViewAuditLog => Err(Denial::Role),
+                _ => Ok(()),
+            };
         }
         _ => {}
     }
     match (action, resource) {
         (Action::ManageOwnCredentials, _) => Ok(()),
-        (Action::ManageSettings | Action::ManageTaxonomy | Action::Pin, _) => Err(Denial::Role),
+        (
+            Action::ManageSettings
+            | Action::ManageTaxonomy
+            | Action::Pin
+            | Action::ManageUsers
+            | Action::ManageApiKeys
+            | Action::ViewAuditLog,
+            _,
+        ) => Err(Denial::Role),
         (Action::CreateTag, _) => match role {
             Role::Author => Ok(()),
             _ => Err(Denial::Role),
@@ -233,7 +444,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
             (Role::Subscriber, ItemKind::Discussion) => Ok(()),
             _ => Err(Denial::Role),
         },
-        (_, Resource::Item { kind, author_id, status }) => {
+        (_, Resource::Item { kind, author_id, status, .. }) => {
             if role == Role::Subscriber && kind != ItemKind::Discussion {
                 return Err(Denial::Role);
             }
@@ -245,7 +456,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
                 (Role::Author, _) if kind == ItemKind::Page => Err(Denial::Role),
                 (Role::Author, _) => Ok(()),
                 (_, Action::Publish) => Err(Denial::Role),
-                (_, Action::Edit | Action::Delete)
+                (_, Action::Edit | Action::Trash | Action::Delete)
                     if matches!(status, ItemStatus::Draft | ItemStatus::Trashed) =>
                 {
                     Ok(())
@@ -257,6 +468,28 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
     }
 }
 
+/// Whether `role` could ever use `scope` (a token's scopes are never wider than its
+/// owner).
+pub fn role_covers_scope(role: Role, scope: Scope) -> bool {
+    let probe = |action, resource| {
+        let actor = Actor::User(Principal::new(0, role, CredentialKind::Session));
+        authorize(&actor, action, resource).is_ok()
+    };
+    let own_draft = Resource::Item {
+        kind: ItemKind::Post,
+        author_id: 0,
+        status: ItemStatus::Draft,
+        origin: Origin::Console,
+    };
+    match scope {
+        Scope::ContentRead => probe(Action::View, own_draft),
+        Scope::ContentWrite => probe(Action::Edit, own_draft),
+        Scope::TaxonomyWrite => probe(Action::ManageTaxonomy, Resource::Site),
+        Scope::SettingsWrite => probe(Action::ManageSettings, Resource::Site),
+        Scope::Admin => probe(Action::ManageUsers, Resource::Site),
+    }
+}
+
 /// [`authorize`] as a `CoreResult`, for services.
 pub fn require(actor: &Actor, action: Action, resource: Resource) -> Result<(), CoreError> {
     authorize(actor, action, resource).map_err(Denial::into_error)
@@ -265,7 +498,12 @@ pub fn require(actor: &Actor, action: Action, resource: Resource) -> Result<(), 
 /// Which statuses `actor` sees in lists: everything, public plus their own, or public only.
 pub fn list_visibility(actor: &Actor) -> crate::ports::Visibility {
     use crate::ports::Visibility;
-    let probe = |author_id| Resource::Item { kind: ItemKind::Post, author_id, status: ItemStatus::Draft };
+    let probe = |author_id| Resource::Item {
+        kind: ItemKind::Post,
+        author_id,
+        status: ItemStatus::Draft,
+        origin: Origin::Console,
+    };
     match actor {
         Actor::System => Visibility::All,
         Actor::Anonymous => Visibility::Public,

@@ -23,6 +23,8 @@ pub enum SettingKind {
     Language,
     /// An IANA time zone name such as `Asia/Shanghai`, or `UTC`.
     TimeZone,
+    /// One of a fixed list of words.
+    Choice(&'static [&'static str]),
 }
 
 /// One known setting.
@@ -83,6 +85,30 @@ pub const SETTINGS: &[SettingDef] = &[
         kind: SettingKind::Bool,
         default: "false",
         description: "Accept HTTP Basic authentication (off by default, as in Halo).",
+    },
+    SettingDef {
+        key: "auth.registration",
+        kind: SettingKind::Choice(&["closed", "open", "invite"]),
+        default: "closed",
+        description: "Who may create an account: nobody (admins add people), anyone, or holders of an invitation code.",
+    },
+    SettingDef {
+        key: "auth.default_role",
+        kind: SettingKind::Choice(&["subscriber", "contributor", "author"]),
+        default: "subscriber",
+        description: "The role of people who register without an invitation.",
+    },
+    SettingDef {
+        key: "auth.registration_captcha",
+        kind: SettingKind::Bool,
+        default: "false",
+        description: "Require a captcha to register.",
+    },
+    SettingDef {
+        key: "auth.signature_window_secs",
+        kind: SettingKind::Integer { min: 10, max: 86_400 },
+        default: "600",
+        description: "How far a signed request's req_time may be from the server's clock, in seconds; each signature is accepted once.",
     },
 ];
 
@@ -149,6 +175,16 @@ pub fn validate(key: &str, value: &str) -> CoreResult<String> {
         SettingKind::Language => Locale::from_tag(value)
             .map(|l| l.tag().to_string())
             .ok_or_else(|| bad("must be `en` or `zh-CN`".into(), "必须是 `en` 或 `zh-CN`".into())),
+        SettingKind::Choice(words) => {
+            let lower = value.to_ascii_lowercase();
+            words.iter().find(|w| **w == lower).map(|w| w.to_string()).ok_or_else(|| {
+                let allowed = words.join(", ");
+                bad(
+                    format!("`{value}` is not one of: {allowed}"),
+                    format!("`{value}` 不是可选值之一：{allowed}"),
+                )
+            })
+        }
         SettingKind::TimeZone => {
             value.parse::<chrono_tz::Tz>().map(|tz| tz.name().to_string()).map_err(|_| {
                 bad(
@@ -231,6 +267,29 @@ impl Settings {
     pub fn basic_auth_enabled(&self) -> bool {
         self.get("auth.basic_enabled") == Some("true")
     }
+
+    /// Who may register.
+    pub fn registration(&self) -> crate::model::RegistrationMode {
+        self.get("auth.registration")
+            .and_then(crate::model::RegistrationMode::parse)
+            .unwrap_or(crate::model::RegistrationMode::Closed)
+    }
+
+    /// The role of people who register without an invitation.
+    pub fn default_role(&self) -> crate::model::Role {
+        self.get("auth.default_role")
+            .and_then(crate::model::Role::parse)
+            .unwrap_or(crate::model::Role::Subscriber)
+    }
+
+    pub fn registration_captcha(&self) -> bool {
+        self.get("auth.registration_captcha") == Some("true")
+    }
+
+    /// How far a signed request's time may be from now.
+    pub fn signature_window(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.integer("auth.signature_window_secs").max(10))
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +301,9 @@ mod tests {
         assert_eq!(validate("site.url", "https://blog.example.com/").unwrap(), "https://blog.example.com");
         assert!(validate("site.url", "ftp://x").is_err());
         assert_eq!(validate("auth.basic_enabled", "ON").unwrap(), "true");
+        assert_eq!(validate("auth.registration", "Invite").unwrap(), "invite");
+        assert!(validate("auth.registration", "sometimes").is_err());
+        assert!(validate("auth.default_role", "admin").is_err(), "nobody registers into admin");
         assert_eq!(validate("content.page_size", "25").unwrap(), "25");
         assert!(validate("content.page_size", "0").is_err());
         assert!(validate("content.page_size", "ten").is_err());

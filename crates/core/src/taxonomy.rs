@@ -5,7 +5,7 @@ use inkstone_render::slug;
 use crate::Core;
 use crate::error::{CoreError, CoreResult, ErrorCode};
 use crate::model::{Category, Tag};
-use crate::permission::{Action, Actor, Resource, require};
+use crate::permission::{Action, Actor, Resource};
 use crate::ports::{CategoryWrite, TagWrite};
 
 /// A category to create, or the full new state of one.
@@ -163,7 +163,7 @@ impl Core {
 
     /// Creates a category. Errors: `invalid_input`, `conflict` (slug), permission.
     pub async fn create_category(&self, actor: &Actor, input: CategoryInput) -> CoreResult<Category> {
-        require(actor, Action::ManageTaxonomy, Resource::Site)?;
+        self.require(actor, Action::ManageTaxonomy, Resource::Site).await?;
         let name = check_name("name", &input.name)?;
         let write = CategoryWrite {
             slug: term_slug(input.slug.as_deref(), &name)?,
@@ -185,7 +185,7 @@ impl Core {
         id: i64,
         patch: CategoryPatch,
     ) -> CoreResult<Category> {
-        require(actor, Action::ManageTaxonomy, Resource::Site)?;
+        self.require(actor, Action::ManageTaxonomy, Resource::Site).await?;
         let current = self.category(id).await?;
         let name = match patch.name {
             Some(name) => check_name("name", &name)?,
@@ -209,7 +209,7 @@ impl Core {
 
     /// Deletes a category; its children move up to its parent and its items lose it.
     pub async fn delete_category(&self, actor: &Actor, id: i64) -> CoreResult<()> {
-        require(actor, Action::ManageTaxonomy, Resource::Site)?;
+        self.require(actor, Action::ManageTaxonomy, Resource::Site).await?;
         if self.repo.delete_category(id).await? { Ok(()) } else { Err(CoreError::not_found()) }
     }
 
@@ -238,7 +238,7 @@ impl Core {
 
     /// Creates a tag. Authors may create tags; changing or deleting them needs an editor.
     pub async fn create_tag(&self, actor: &Actor, input: TagInput) -> CoreResult<Tag> {
-        require(actor, Action::CreateTag, Resource::Site)?;
+        self.require(actor, Action::CreateTag, Resource::Site).await?;
         let name = check_name("name", input.name.as_deref().unwrap_or(""))?;
         let write = TagWrite {
             slug: term_slug(input.slug.as_deref(), &name)?,
@@ -252,7 +252,7 @@ impl Core {
 
     /// Changes a tag.
     pub async fn update_tag(&self, actor: &Actor, id: i64, input: TagInput) -> CoreResult<Tag> {
-        require(actor, Action::ManageTaxonomy, Resource::Site)?;
+        self.require(actor, Action::ManageTaxonomy, Resource::Site).await?;
         let current = self.tag(id).await?;
         let name = match input.name {
             Some(name) => check_name("name", &name)?,
@@ -276,7 +276,7 @@ impl Core {
 
     /// Deletes a tag; items lose it.
     pub async fn delete_tag(&self, actor: &Actor, id: i64) -> CoreResult<()> {
-        require(actor, Action::ManageTaxonomy, Resource::Site)?;
+        self.require(actor, Action::ManageTaxonomy, Resource::Site).await?;
         if self.repo.delete_tag(id).await? { Ok(()) } else { Err(CoreError::not_found()) }
     }
 }

@@ -1,30 +1,42 @@
-//! The whole permission matrix as a table: role x credential scopes x action x ownership x
-//! item state. A change to the rules must change a row here.
+//! The whole permission matrix as tables: role x credential (scopes, API key flags) x
+//! action x ownership x item state x origin. A change to the rules must change a row here.
 
-use inkstone_core::model::{ItemKind, ItemStatus, Role};
+use inkstone_core::model::{ItemKind, ItemStatus, Origin, Role};
 use inkstone_core::permission::{
-    Action, Actor, CredentialKind, Denial, Principal, Resource, Scope, authorize,
+    Action, Actor, CredentialKind, DeleteGrant, Denial, KeyGrant, Principal, Resource, Scope, authorize,
 };
 
 const ME: i64 = 1;
 const OTHER: i64 = 2;
 
 fn user(role: Role) -> Actor {
-    Actor::User(Principal { user_id: ME, role, credential: CredentialKind::Session, scopes: None })
+    Actor::User(Principal::new(ME, role, CredentialKind::Session))
 }
 
 fn token(role: Role, scopes: &[Scope]) -> Actor {
     Actor::User(Principal {
-        user_id: ME,
-        role,
-        credential: CredentialKind::PersonalAccessToken,
         scopes: Some(scopes.to_vec()),
+        ..Principal::new(ME, role, CredentialKind::PersonalAccessToken)
     })
 }
 
-fn item(kind: ItemKind, author_id: i64, status: ItemStatus) -> Resource {
-    Resource::Item { kind, author_id, status }
+fn key(role: Role, grant: KeyGrant) -> Actor {
+    Actor::User(Principal { key: Some(grant), ..Principal::new(ME, role, CredentialKind::ApiKey) })
 }
+
+fn item(kind: ItemKind, author_id: i64, status: ItemStatus) -> Resource {
+    Resource::Item { kind, author_id, status, origin: Origin::Console }
+}
+
+fn api_item(author_id: i64, status: ItemStatus) -> Resource {
+    Resource::Item { kind: ItemKind::Post, author_id, status, origin: Origin::Api }
+}
+
+/// The ulthon document's three example keys.
+const READ_ONLY: KeyGrant = KeyGrant::READ_ONLY;
+const OWN_ONLY: KeyGrant =
+    KeyGrant { can_write_own: true, can_write_other: false, can_delete: DeleteGrant::ApiOrigin };
+const FULL: KeyGrant = KeyGrant::FULL;
 
 use Action::*;
 use ItemKind::{Page, Post};
@@ -135,14 +147,73 @@ fn table() -> Vec<Row> {
             Err(Denial::Role),
         ),
         ("token mints tokens", token(Admin, &[]), ManageOwnCredentials, site, Err(Denial::Scope)),
+        // People, keys and the audit log are the admin's.
+        ("admin manages users", user(Admin), ManageUsers, site, ok),
+        ("editor manages users", user(Editor), ManageUsers, site, Err(Denial::Role)),
+        ("editor manages keys", user(Editor), ManageApiKeys, site, Err(Denial::Role)),
+        ("editor reads audit log", user(Editor), ViewAuditLog, site, Err(Denial::Role)),
+        ("author manages users", user(Author), ManageUsers, site, Err(Denial::Role)),
+        (
+            "admin token without admin scope",
+            token(Admin, &[Scope::ContentWrite]),
+            ManageUsers,
+            site,
+            Err(Denial::Scope),
+        ),
+        ("admin token with admin scope", token(Admin, &[Scope::Admin]), ViewAuditLog, site, ok),
+        // Trashing follows editing for people.
+        ("contributor trashes own draft", user(Contributor), Trash, item(Post, ME, Draft), ok),
+        (
+            "contributor trashes own published",
+            user(Contributor),
+            Trash,
+            item(Post, ME, Published),
+            Err(Denial::State),
+        ),
+        ("author trashes other", user(Author), Trash, item(Post, OTHER, Published), Err(Denial::NotOwner)),
+        // Sign-in tokens and Basic are interactive: they manage credentials; keys do not.
+        (
+            "sign-in token mints tokens",
+            Actor::User(Principal::new(ME, Subscriber, CredentialKind::AccessToken)),
+            ManageOwnCredentials,
+            site,
+            ok,
+        ),
+        (
+            "basic mints tokens",
+            Actor::User(Principal::new(ME, Author, CredentialKind::Basic)),
+            ManageOwnCredentials,
+            site,
+            ok,
+        ),
+        ("full key mints tokens", key(Admin, FULL), ManageOwnCredentials, site, Err(Denial::KeyFlags)),
+        ("full key settings", key(Admin, FULL), ManageSettings, site, Err(Denial::KeyFlags)),
+        ("full key taxonomy", key(Admin, FULL), ManageTaxonomy, site, Err(Denial::KeyFlags)),
+        ("full key users", key(Admin, FULL), ManageUsers, site, Err(Denial::KeyFlags)),
+        ("full key keys", key(Admin, FULL), ManageApiKeys, site, Err(Denial::KeyFlags)),
+        ("read-only key reads drafts", key(Admin, READ_ONLY), View, item(Post, OTHER, Draft), ok),
+        ("read-only key creates tag", key(Admin, READ_ONLY), CreateTag, site, Err(Denial::KeyFlags)),
+        ("own-only key creates tag", key(Admin, OWN_ONLY), CreateTag, site, ok),
+        // A key never does more than its user may.
+        (
+            "full key of an author edits other's",
+            key(Author, FULL),
+            Edit,
+            api_item(OTHER, Draft),
+            Err(Denial::NotOwner),
+        ),
+        ("full key of an author edits own", key(Author, FULL), Edit, api_item(ME, Published), ok),
+        ("full key of a subscriber creates", key(Subscriber, FULL), Create, new_post, Err(Denial::Role)),
+        (
+            "full key of a contributor publishes",
+            key(Contributor, FULL),
+            Publish,
+            api_item(ME, Draft),
+            Err(Denial::Role),
+        ),
         (
             "unscoped token mints tokens",
-            Actor::User(Principal {
-                user_id: ME,
-                role: Admin,
-                credential: CredentialKind::PersonalAccessToken,
-                scopes: None,
-            }),
+            Actor::User(Principal::new(ME, Admin, CredentialKind::PersonalAccessToken)),
             ManageOwnCredentials,
             site,
             Err(Denial::Scope),
@@ -166,7 +237,140 @@ fn the_permission_matrix_holds() {
 fn denials_map_to_the_right_error_codes() {
     use inkstone_core::ErrorCode;
     assert_eq!(Denial::NotSignedIn.into_error().code, ErrorCode::Unauthenticated);
-    for denial in [Denial::Role, Denial::Scope, Denial::NotOwner, Denial::State] {
+    for denial in [Denial::Role, Denial::Scope, Denial::NotOwner, Denial::State, Denial::KeyFlags] {
         assert_eq!(denial.into_error().code, ErrorCode::Forbidden);
     }
+}
+
+/// The ulthon permission table: for each example key, each write action on an item created
+/// through the API (`source=api`) and on one created otherwise (`source=admin`). The key's
+/// user is an admin, so only the flags decide.
+#[test]
+fn key_flags_follow_the_ulthon_table() {
+    // (action, allowed on an api item, allowed on an admin item) for each key, then whether it
+    // may create.
+    type KeyRow = (&'static str, KeyGrant, [(Action, bool, bool); 5], bool);
+    let expected: [KeyRow; 3] = [
+        (
+            "read-only (0/0/0)",
+            READ_ONLY,
+            [
+                (Edit, false, false),
+                (Publish, false, false),
+                (Pin, false, false),
+                (Trash, false, false),
+                (Delete, false, false),
+            ],
+            false,
+        ),
+        (
+            "own-only (1/0/1)",
+            OWN_ONLY,
+            [
+                (Edit, true, false),
+                (Publish, true, false),
+                (Pin, true, false),
+                (Trash, true, false),
+                (Delete, true, false),
+            ],
+            true,
+        ),
+        (
+            "full (1/1/2)",
+            FULL,
+            [
+                (Edit, true, true),
+                (Publish, true, true),
+                (Pin, true, true),
+                (Trash, true, true),
+                (Delete, true, true),
+            ],
+            true,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, grant, rows, may_create) in expected {
+        let actor = key(Admin, grant);
+        let created = authorize(&actor, Create, Resource::NewItem { kind: Post }).is_ok();
+        if created != may_create {
+            failures.push(format!("{name}: create expected {may_create}, got {created}"));
+        }
+        for (action, on_api, on_admin) in rows {
+            for (origin, expected) in
+                [(Origin::Api, on_api), (Origin::Console, on_admin), (Origin::Import, on_admin)]
+            {
+                let resource = Resource::Item { kind: Post, author_id: OTHER, status: Published, origin };
+                let got = authorize(&actor, action, resource);
+                let wanted = if expected { Ok(()) } else { Err(Denial::KeyFlags) };
+                if got != wanted {
+                    failures.push(format!(
+                        "{name}: {action:?} on {origin} item: expected {wanted:?}, got {got:?}"
+                    ));
+                }
+            }
+        }
+    }
+    // can_delete 1 without can_write_own still deletes API items: the flags are independent.
+    let delete_only = key(Admin, KeyGrant { can_delete: DeleteGrant::ApiOrigin, ..READ_ONLY });
+    assert_eq!(authorize(&delete_only, Delete, api_item(OTHER, Published)), Ok(()));
+    assert_eq!(authorize(&delete_only, Edit, api_item(OTHER, Published)), Err(Denial::KeyFlags));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Over every role, action, resource and credential flavour: a key or a scoped token is
+/// never allowed what the same person signed in would be refused.
+#[test]
+fn delegates_never_exceed_their_user() {
+    let roles = [Admin, Editor, Author, Contributor, Role::Subscriber];
+    let actions = [
+        View,
+        ViewRevisions,
+        Create,
+        Edit,
+        Trash,
+        Publish,
+        Delete,
+        Pin,
+        ManageTaxonomy,
+        CreateTag,
+        ManageSettings,
+        ManageOwnCredentials,
+        ManageUsers,
+        ManageApiKeys,
+        ViewAuditLog,
+    ];
+    let mut resources = vec![Resource::Site];
+    for kind in [Post, Page, ItemKind::Discussion] {
+        resources.push(Resource::NewItem { kind });
+        for author_id in [ME, OTHER] {
+            for status in ItemStatus::ALL {
+                for origin in Origin::ALL {
+                    resources.push(Resource::Item { kind, author_id, status: *status, origin: *origin });
+                }
+            }
+        }
+    }
+    let grants = [READ_ONLY, OWN_ONLY, FULL, KeyGrant { can_write_other: true, ..READ_ONLY }];
+    let mut checked = 0;
+    for role in roles {
+        let person = user(role);
+        let mut delegates: Vec<Actor> = grants.iter().map(|g| key(role, *g)).collect();
+        delegates.extend(Scope::ALL.iter().map(|s| token(role, &[*s])));
+        delegates.push(token(role, &[]));
+        for action in actions {
+            for resource in &resources {
+                let allowed_to_person = authorize(&person, action, *resource).is_ok();
+                for delegate in &delegates {
+                    checked += 1;
+                    if authorize(delegate, action, *resource).is_ok() {
+                        assert!(
+                            allowed_to_person,
+                            "{delegate:?} may {action:?} {resource:?} but the person may not"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000, "the sweep covered {checked} cases");
 }

@@ -28,18 +28,107 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions (user_id);
 CREATE INDEX sessions_expiry ON sessions (expires_at);
 
-CREATE TABLE personal_access_tokens (
+-- Bearer tokens of every kind: personal (`pat_...`) and Flarum's `session`,
+-- `session_remember` and `developer`. Scopes are space separated; NULL: whatever the owner
+-- may.
+CREATE TABLE access_tokens (
     id           INTEGER PRIMARY KEY,
     user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind         TEXT    NOT NULL,
     name         TEXT    NOT NULL,
     token_hash   TEXT    NOT NULL UNIQUE,
     prefix       TEXT    NOT NULL,
     scopes       TEXT,
     expires_at   INTEGER,
     created_at   INTEGER NOT NULL,
-    last_used_at INTEGER
+    last_used_at INTEGER,
+    last_ip      TEXT
 );
-CREATE INDEX personal_access_tokens_user ON personal_access_tokens (user_id);
+-- Also serves signing out, which deletes a user's tokens of the session kinds.
+CREATE INDEX access_tokens_user ON access_tokens (user_id, kind);
+
+-- The key is kept as a digest (to find it when sent as is) and sealed with the server key
+-- (to check signed requests). `allowed_ips` is a JSON array of addresses and CIDR ranges;
+-- empty: anywhere.
+CREATE TABLE api_keys (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT    NOT NULL,
+    key_hash        TEXT    NOT NULL UNIQUE,
+    key_sealed      TEXT    NOT NULL,
+    prefix          TEXT    NOT NULL,
+    user_id         INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    can_write_own   INTEGER NOT NULL DEFAULT 0,
+    can_write_other INTEGER NOT NULL DEFAULT 0,
+    can_delete      INTEGER NOT NULL DEFAULT 0 CHECK (can_delete BETWEEN 0 AND 2),
+    allowed_ips     TEXT    NOT NULL DEFAULT '[]',
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    created_by      INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    created_at      INTEGER NOT NULL,
+    last_used_at    INTEGER,
+    last_ip         TEXT
+);
+
+-- Signatures accepted within their time window, so a replay inside it is refused.
+CREATE TABLE used_signatures (
+    key_id     INTEGER NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    signature  TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (key_id, signature)
+) WITHOUT ROWID;
+CREATE INDEX used_signatures_expiry ON used_signatures (expires_at);
+
+-- An invitation is unused while `used_at` is NULL (`used_by` goes NULL if that user is
+-- deleted, the invitation stays used).
+CREATE TABLE invites (
+    id         INTEGER PRIMARY KEY,
+    code_hash  TEXT    NOT NULL UNIQUE,
+    role       TEXT    NOT NULL,
+    created_by INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_by    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    used_at    INTEGER
+);
+
+-- At most one pending reset per user.
+CREATE TABLE password_resets (
+    user_id    INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    code_hash  TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0
+);
+
+-- Fixed-window counters shared by every process using the database.
+CREATE TABLE rate_limits (
+    key          TEXT    PRIMARY KEY,
+    count        INTEGER NOT NULL,
+    window_start INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX rate_limits_start ON rate_limits (window_start);
+
+CREATE TABLE captcha_challenges (
+    id          TEXT    PRIMARY KEY,
+    answer_hash TEXT    NOT NULL,
+    expires_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX captcha_challenges_expiry ON captcha_challenges (expires_at);
+
+-- Security events. `user_id` has no foreign key: the record outlives the user. `detail`
+-- is a JSON object.
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    event      TEXT    NOT NULL,
+    user_id    INTEGER,
+    credential TEXT,
+    ip         TEXT,
+    target     TEXT,
+    detail     TEXT    NOT NULL DEFAULT '{}'
+);
+-- Newest first, unfiltered, by event (exact or a prefix range) and by user.
+CREATE INDEX audit_log_at ON audit_log (at DESC, id DESC);
+CREATE INDEX audit_log_event ON audit_log (event, at DESC, id DESC);
+CREATE INDEX audit_log_user ON audit_log (user_id, at DESC, id DESC);
 
 CREATE TABLE categories (
     id          INTEGER PRIMARY KEY,

@@ -1,6 +1,8 @@
 //! Inkstone's repository ports on SQLite: one file, WAL journal, one writer connection and
 //! a pool of readers, FTS5 for search. Times are stored as Unix milliseconds.
 
+mod abuse;
+mod audit;
 mod content;
 mod identity;
 mod taxonomy;
@@ -165,5 +167,25 @@ impl SettingsRepository for SqliteStore {
             .map_err(db_error)?;
         self.changed();
         Ok(())
+    }
+}
+
+/// Helpers for the unit tests of every module.
+#[cfg(test)]
+pub(crate) mod testing {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    use crate::SqliteStore;
+
+    /// A migrated store in a fresh temporary directory, deleted when the guard drops.
+    pub(crate) async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = SqliteStore::open(&dir.path().join("test.sqlite")).await.expect("open store");
+        (dir, store)
+    }
+
+    /// A time `secs` seconds after a fixed origin, whole milliseconds as the store keeps.
+    pub(crate) fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + secs, 0).single().expect("valid time")
     }
 }

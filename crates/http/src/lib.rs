@@ -13,7 +13,7 @@ use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use inkstone_core::accounts::SessionAuth;
-use inkstone_core::permission::Actor;
+use inkstone_core::permission::{Actor, Principal};
 use inkstone_core::{Core, CoreError, CoreResult, ErrorCode, Locale};
 
 /// Name of the session cookie.
@@ -70,40 +70,147 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
-/// Resolves the caller from `Authorization: Bearer pat_...`, `Authorization: Basic` (when
-/// the `auth.basic_enabled` setting is on) or the session cookie.
-///
-/// A bearer token that is not valid fails with `unauthenticated` (a client sending a
-/// token expects it to count). A stale cookie is ignored: the caller is anonymous. An
-/// unsafe request authenticated by cookie must carry the session's CSRF token in
-/// `X-CSRF-Token`, or it fails with `forbidden`.
-pub async fn authenticate(
+/// Which credential carriers an API accepts. Each dialect picks its own; the resolution
+/// behind every carrier is the core's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Carriers {
+    /// `Authorization: Bearer <secret>`: an access token of any kind, else an API key.
+    pub bearer: bool,
+    /// Flarum's `Authorization: Token <secret>[; userId=N]`: an API key, else an access
+    /// token. `userId` is not trusted: a key acts as its own user.
+    pub token_scheme: bool,
+    /// `X-API-Key: <key>` (ulthon).
+    pub api_key_header: bool,
+    /// `Authorization: Basic`, when the `auth.basic_enabled` setting is on.
+    pub basic: bool,
+    /// The session cookie, with `X-CSRF-Token` on unsafe methods.
+    pub session_cookie: bool,
+    /// An emlog-style signature in the query string: `req_time` (Unix seconds) and
+    /// `req_sign = md5(req_time . key)` for an API key; each signature works once.
+    pub signed_query: bool,
+    /// Whether a credential that is not valid fails the request (`unauthenticated`) or
+    /// leaves the caller anonymous (Flarum ignores unknown tokens).
+    pub reject_invalid: bool,
+}
+
+impl Carriers {
+    /// What the native API accepts: everything, refusing invalid credentials.
+    pub const NATIVE: Carriers = Carriers {
+        bearer: true,
+        token_scheme: true,
+        api_key_header: true,
+        basic: true,
+        session_cookie: true,
+        signed_query: true,
+        reject_invalid: true,
+    };
+}
+
+/// Header carrying an API key (ulthon).
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+fn invalid_credential() -> CoreError {
+    CoreError::unauthenticated().with_detail(
+        "the token or key is not valid, has expired or was revoked",
+        "令牌或密钥无效、已过期或已被撤销",
+    )
+}
+
+async fn bearer_principal(
     core: &Core,
-    method: &Method,
-    headers: &HeaderMap,
+    secret: &str,
     client: Option<IpAddr>,
-) -> CoreResult<Auth> {
+    keys_first: bool,
+) -> CoreResult<Option<Principal>> {
+    if keys_first && let Some(principal) = core.authenticate_api_key(secret, client).await? {
+        return Ok(Some(principal));
+    }
+    if let Some(principal) = core.authenticate_access_token(secret, client).await? {
+        return Ok(Some(principal));
+    }
+    if keys_first { Ok(None) } else { core.authenticate_api_key(secret, client).await }
+}
+
+/// Resolves the caller of a request with the native API's carriers (see
+/// [`authenticate_with`]).
+pub async fn authenticate(core: &Core, request: &Parts) -> CoreResult<Auth> {
+    authenticate_with(core, Carriers::NATIVE, request).await
+}
+
+/// The value of query parameter `name`, percent-decoded.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Resolves the caller from the carriers `carriers` allows, in this order: the
+/// `Authorization` header, `X-API-Key`, a query-string signature, the session cookie. No
+/// credential: anonymous.
+///
+/// Errors (when `reject_invalid`): `unauthenticated` for a credential that is not valid
+/// or a scheme not accepted; `rate_limited` for Basic during a lockout. A stale cookie is
+/// ignored (the caller is anonymous). An unsafe request authenticated by cookie must carry
+/// the session's CSRF token in `X-CSRF-Token`, or it fails with `forbidden`.
+pub async fn authenticate_with(core: &Core, carriers: Carriers, request: &Parts) -> CoreResult<Auth> {
+    let (method, headers, client) = (&request.method, &request.headers, client_ip(request));
+    let refuse = |error: CoreError| if carriers.reject_invalid { Err(error) } else { Ok(Auth::anonymous()) };
+    let user = |principal: Principal| Ok(Auth { actor: Actor::User(principal), session: None });
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().map_err(|_| CoreError::unauthenticated())?;
-        let (scheme, credentials) = value.trim().split_once(' ').unwrap_or((value, ""));
-        if scheme.eq_ignore_ascii_case("basic") {
-            let principal = core.authenticate_basic(credentials, client).await?;
-            return Ok(Auth { actor: Actor::User(principal), session: None });
+        let Ok(value) = value.to_str() else { return refuse(CoreError::unauthenticated()) };
+        let (scheme, credentials) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+        let credentials = credentials.trim();
+        if scheme.eq_ignore_ascii_case("basic") && carriers.basic {
+            return match core.authenticate_basic(credentials, client).await {
+                Ok(principal) => user(principal),
+                Err(err) if err.code == ErrorCode::RateLimited => Err(err),
+                Err(err) => refuse(err),
+            };
         }
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(CoreError::unauthenticated().with_detail(
-                "use `Authorization: Bearer pat_...`",
-                "请使用 `Authorization: Bearer pat_...`",
+        let found = if scheme.eq_ignore_ascii_case("bearer") && carriers.bearer {
+            bearer_principal(core, credentials, client, false).await?
+        } else if scheme.eq_ignore_ascii_case("token") && carriers.token_scheme {
+            let secret = credentials.split(';').next().unwrap_or("").trim();
+            bearer_principal(core, secret, client, true).await?
+        } else {
+            return refuse(CoreError::unauthenticated().with_detail(
+                "unsupported Authorization scheme; use `Bearer <token or API key>`",
+                "不支持的 Authorization 方案；请使用 `Bearer <令牌或 API Key>`",
             ));
-        }
-        return match core.authenticate_token(credentials.trim()).await? {
-            Some(principal) => Ok(Auth { actor: Actor::User(principal), session: None }),
-            None => Err(CoreError::unauthenticated()
-                .with_detail("the token is not valid or has expired", "令牌无效或已过期")),
+        };
+        return match found {
+            Some(principal) => user(principal),
+            None => refuse(invalid_credential()),
         };
     }
+    if carriers.api_key_header
+        && let Some(value) = headers.get(API_KEY_HEADER)
+    {
+        let key = value.to_str().unwrap_or("");
+        return match core.authenticate_api_key(key, client).await? {
+            Some(principal) => user(principal),
+            None => refuse(invalid_credential()),
+        };
+    }
+    if carriers.signed_query
+        && let Some(req_sign) = query_param(request.uri.query(), "req_sign")
+    {
+        let req_time = query_param(request.uri.query(), "req_time").unwrap_or_default();
+        return match core.authenticate_signature(&req_time, &req_sign, client).await? {
+            Some(principal) => user(principal),
+            None => refuse(CoreError::unauthenticated().with_detail(
+                "the signature is wrong, outside its time window, or already used",
+                "签名错误、超出有效时间或已被使用",
+            )),
+        };
+    }
+    if !carriers.session_cookie {
+        return Ok(Auth::anonymous());
+    }
     let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(Auth::anonymous()) };
-    let Some(session) = core.authenticate_session(token).await? else { return Ok(Auth::anonymous()) };
+    let Some(session) = core.authenticate_session(token, client).await? else {
+        return Ok(Auth::anonymous());
+    };
     if !is_safe(method) {
         let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !Core::csrf_matches(&session.session, csrf) {

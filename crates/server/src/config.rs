@@ -1,5 +1,8 @@
 //! Configuration: command-line flags, then environment variables, then the TOML config
 //! file, then defaults. The first that sets a value wins.
+//!
+//! Mail and captcha settings have no flags; their environment variables are read here
+//! (through an injectable reader, so tests do not depend on the process environment).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,14 +26,61 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// How long anonymous reads may be served from memory, in milliseconds (0: never).
     pub response_cache_ttl_ms: Option<u64>,
+    /// SMTP server URL (`smtps://user:pass@host:465`, `smtp://host:587?tls=required`); without
+    /// it mail goes to the file outbox `<data_dir>/outbox/`.
+    pub smtp_url: Option<String>,
+    /// The `From` of outgoing mail, e.g. `Inkstone <blog@example.com>`.
+    pub mail_from: Option<String>,
+    /// `builtin` (the default), `recaptcha`, `hcaptcha` or `turnstile`.
+    pub captcha_provider: Option<String>,
+    pub captcha_site_key: Option<String>,
+    pub captcha_secret: Option<String>,
+    /// Replaces the provider's `siteverify` URL (a proxy, or a stand-in in tests).
+    pub captcha_verify_url: Option<String>,
 }
 
 impl FileConfig {
-    /// Reads a TOML config file.
+    /// Reads a TOML config file. Errors: unreadable file, invalid TOML, unknown keys, and a
+    /// `server_key` key (the server key never belongs in a file that may be shared).
     pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
+        Self::parse(&text).with_context(|| format!("config file {} is not valid", path.display()))
+    }
+
+    fn parse(text: &str) -> anyhow::Result<FileConfig> {
+        // Checked before serde so the message says where the key belongs instead of just
+        // "unknown field".
+        if let Ok(table) = toml::from_str::<toml::Table>(text)
+            && table.contains_key("server_key")
+        {
+            bail!(
+                "`server_key` is not allowed in the config file; set INKSTONE_SERVER_KEY or let the \
+                 server keep it in <data_dir>/server.key"
+            );
+        }
+        Ok(toml::from_str(text)?)
+    }
+}
+
+/// A configured secret. `Debug` prints `***` so a logged [`Config`] leaks nothing.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
     }
 }
 
@@ -44,13 +94,26 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Time to live of the anonymous-read micro-cache; zero turns it off.
     pub response_cache_ttl: std::time::Duration,
+    /// SMTP server URL; `None` sends mail to the file outbox. A secret: it may hold a password.
+    pub smtp_url: Option<Secret>,
+    /// The `From` of outgoing mail; `None` means [`crate::mail::DEFAULT_MAIL_FROM`].
+    pub mail_from: Option<String>,
+    /// Lower-cased provider name; `None` means `builtin`. Checked by
+    /// [`crate::captcha::captcha_from_config`].
+    pub captcha_provider: Option<String>,
+    pub captcha_site_key: Option<String>,
+    pub captcha_secret: Option<Secret>,
+    pub captcha_verify_url: Option<String>,
+    /// `INKSTONE_SERVER_KEY` (environment only); `None` uses `<data_dir>/server.key`.
+    pub server_key: Option<Secret>,
 }
 
 /// Default time to live of the anonymous-read micro-cache.
 pub const DEFAULT_RESPONSE_CACHE_TTL_MS: u64 = 1000;
 
 impl Config {
-    /// Merges flag/env values (already merged by clap: flag wins over env) with the file.
+    /// Merges flag/env values (already merged by clap: flag wins over env) with the file,
+    /// reading the mail and captcha variables from the process environment.
     pub fn resolve(
         data_dir: Option<PathBuf>,
         listen: Option<String>,
@@ -58,6 +121,24 @@ impl Config {
         response_cache_ttl_ms: Option<u64>,
         config_file: Option<&Path>,
     ) -> anyhow::Result<Config> {
+        Self::resolve_with_env(data_dir, listen, database_url, response_cache_ttl_ms, config_file, &|name| {
+            std::env::var(name).ok()
+        })
+    }
+
+    /// [`Config::resolve`] with the environment read through `env` (the variables without
+    /// flags: `INKSTONE_SMTP_URL`, `INKSTONE_MAIL_FROM`, `INKSTONE_CAPTCHA_PROVIDER`,
+    /// `INKSTONE_CAPTCHA_SITE_KEY`, `INKSTONE_CAPTCHA_SECRET`, `INKSTONE_CAPTCHA_VERIFY_URL`,
+    /// `INKSTONE_SERVER_KEY`). An empty variable counts as unset.
+    pub fn resolve_with_env(
+        data_dir: Option<PathBuf>,
+        listen: Option<String>,
+        database_url: Option<String>,
+        response_cache_ttl_ms: Option<u64>,
+        config_file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         let file = match config_file {
             Some(path) => FileConfig::load(path)?,
             None => FileConfig::default(),
@@ -75,12 +156,23 @@ impl Config {
         }
         let ttl_ms =
             response_cache_ttl_ms.or(file.response_cache_ttl_ms).unwrap_or(DEFAULT_RESPONSE_CACHE_TTL_MS);
+        let pick = |name: &str, from_file: Option<String>| {
+            env(name).or(from_file).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+        };
         Ok(Config {
             data_dir,
             listen,
             database_url,
             secure_cookies: file.secure_cookies.unwrap_or(false),
             response_cache_ttl: std::time::Duration::from_millis(ttl_ms),
+            smtp_url: pick("INKSTONE_SMTP_URL", file.smtp_url).map(Secret),
+            mail_from: pick("INKSTONE_MAIL_FROM", file.mail_from),
+            captcha_provider: pick("INKSTONE_CAPTCHA_PROVIDER", file.captcha_provider)
+                .map(|p| p.to_ascii_lowercase()),
+            captcha_site_key: pick("INKSTONE_CAPTCHA_SITE_KEY", file.captcha_site_key),
+            captcha_secret: pick("INKSTONE_CAPTCHA_SECRET", file.captcha_secret).map(Secret),
+            captcha_verify_url: pick("INKSTONE_CAPTCHA_VERIFY_URL", file.captcha_verify_url),
+            server_key: pick("INKSTONE_SERVER_KEY", None).map(Secret),
         })
     }
 
@@ -120,5 +212,91 @@ mod tests {
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, "colour = \"blue\"\n").unwrap();
         assert!(Config::resolve(None, None, None, None, Some(&path)).is_err());
+    }
+
+    fn resolve_with(file: Option<&Path>, vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::resolve_with_env(None, None, None, None, file, &|name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn mail_and_captcha_settings_take_env_over_file_over_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inkstone.toml");
+        std::fs::write(
+            &path,
+            "smtp_url = \"smtp://file-host:587?tls=required\"\nmail_from = \"Blog <blog@example.com>\"\n\
+             captcha_provider = \"Turnstile\"\ncaptcha_site_key = \"site-from-file\"\n\
+             captcha_secret = \"secret-from-file\"\n",
+        )
+        .unwrap();
+        let defaults = resolve_with(None, &[]).unwrap();
+        assert_eq!(defaults.smtp_url, None);
+        assert_eq!(defaults.mail_from, None);
+        assert_eq!(defaults.captcha_provider, None);
+        assert_eq!(defaults.server_key, None);
+
+        let from_file = resolve_with(Some(&path), &[]).unwrap();
+        assert_eq!(
+            from_file.smtp_url.as_ref().map(Secret::expose),
+            Some("smtp://file-host:587?tls=required")
+        );
+        assert_eq!(from_file.mail_from.as_deref(), Some("Blog <blog@example.com>"));
+        assert_eq!(from_file.captcha_provider.as_deref(), Some("turnstile"));
+        assert_eq!(from_file.captcha_site_key.as_deref(), Some("site-from-file"));
+        assert_eq!(from_file.captcha_secret.as_ref().map(Secret::expose), Some("secret-from-file"));
+        assert_eq!(from_file.captcha_verify_url, None);
+
+        let from_env = resolve_with(
+            Some(&path),
+            &[
+                ("INKSTONE_SMTP_URL", "smtps://u:p@env-host:465"),
+                ("INKSTONE_MAIL_FROM", ""),
+                ("INKSTONE_CAPTCHA_PROVIDER", "hcaptcha"),
+                ("INKSTONE_CAPTCHA_SITE_KEY", "site-from-env"),
+                ("INKSTONE_CAPTCHA_SECRET", "secret-from-env"),
+                ("INKSTONE_CAPTCHA_VERIFY_URL", "http://127.0.0.1:9/verify"),
+                ("INKSTONE_SERVER_KEY", "a2V5"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(from_env.smtp_url.as_ref().map(Secret::expose), Some("smtps://u:p@env-host:465"));
+        assert_eq!(from_env.mail_from.as_deref(), Some("Blog <blog@example.com>"), "empty env is unset");
+        assert_eq!(from_env.captcha_provider.as_deref(), Some("hcaptcha"));
+        assert_eq!(from_env.captcha_site_key.as_deref(), Some("site-from-env"));
+        assert_eq!(from_env.captcha_secret.as_ref().map(Secret::expose), Some("secret-from-env"));
+        assert_eq!(from_env.captcha_verify_url.as_deref(), Some("http://127.0.0.1:9/verify"));
+        assert_eq!(from_env.server_key.as_ref().map(Secret::expose), Some("a2V5"));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = resolve_with(
+            None,
+            &[
+                ("INKSTONE_SMTP_URL", "smtps://user:hunter2@mail.example.com:465"),
+                ("INKSTONE_CAPTCHA_SECRET", "captcha-secret-value"),
+                ("INKSTONE_SERVER_KEY", "server-key-value"),
+            ],
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("captcha-secret-value"), "{shown}");
+        assert!(!shown.contains("server-key-value"), "{shown}");
+        assert!(shown.contains("***"));
+    }
+
+    #[test]
+    fn server_key_is_refused_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inkstone.toml");
+        std::fs::write(&path, "server_key = \"AAAA\"\n").unwrap();
+        let err = resolve_with(Some(&path), &[]).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("INKSTONE_SERVER_KEY"), "{text}");
+        assert!(!text.contains("AAAA"), "{text}");
     }
 }

@@ -1,8 +1,11 @@
 //! The Inkstone server as a library: the full HTTP application, the background jobs and the
 //! import, so the binary and the tests build exactly the same thing.
 
+pub mod captcha;
 pub mod config;
 pub mod import;
+pub mod keyfile;
+pub mod mail;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +16,28 @@ use axum::routing::get;
 use inkstone_core::Core;
 use inkstone_http::AppState;
 use tokio_util::sync::CancellationToken;
+
+/// What the core needs beyond storage, as configured: the server key (from
+/// `INKSTONE_SERVER_KEY` or `<data_dir>/server.key`, created on first start), the mailer
+/// (SMTP or the file outbox) and the captcha backend.
+///
+/// Errors: an invalid server key, an unwritable data directory, or invalid mail or captcha
+/// settings (see [`keyfile::load_or_create_server_key`], [`mail::mailer_from_config`],
+/// [`captcha::captcha_from_config`]).
+pub async fn services_from_config(config: &config::Config) -> anyhow::Result<inkstone_core::Services> {
+    let data_dir = config.data_dir.clone();
+    let from_env = config.server_key.clone();
+    // File I/O with an fsync: kept off the async worker threads.
+    let server_key = tokio::task::spawn_blocking(move || {
+        keyfile::load_or_create_server_key(&data_dir, from_env.as_ref().map(config::Secret::expose))
+    })
+    .await??;
+    Ok(inkstone_core::Services {
+        server_key,
+        mailer: mail::mailer_from_config(config)?,
+        captcha: captcha::captcha_from_config(config)?,
+    })
+}
 
 /// The whole HTTP application: `/healthz`, the native API and its docs.
 pub fn app(state: AppState) -> Router {

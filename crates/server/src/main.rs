@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use inkstone_core::accounts::UserInput;
+use inkstone_core::accounts::{TokenRequest, UserInput};
+use inkstone_core::apikeys::ApiKeyRequest;
 use inkstone_core::model::{ItemStatus, Role};
 use inkstone_core::permission::Actor;
+use inkstone_core::permission::{DeleteGrant, KeyGrant};
 use inkstone_core::ports::SystemClock;
 use inkstone_core::{Core, settings};
 use inkstone_db_sqlite::SqliteStore;
@@ -69,6 +71,10 @@ enum Command {
     /// Manage personal access tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage API keys: site integration credentials with ulthon's permission flags, also
+    /// accepted as emlog `api_key` / signature key, Qexo `token` and Flarum `Token`.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
     /// Import content from other blog engines.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -109,6 +115,35 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create an API key; prints only the key (isk_...) on stdout. Without flags the key
+    /// may only read.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The user the key acts as; without it, the site's first active admin.
+        #[arg(long)]
+        username: Option<String>,
+        /// 1: may create items and edit those created through API keys (origin `api`).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
+        can_write_own: u8,
+        /// 1: may edit items created otherwise (console, import).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
+        can_write_other: u8,
+        /// 0: may not delete; 1: may delete items created through API keys; 2: may delete all.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
+        can_delete: u8,
+        /// Accept the key only from this address or CIDR range (repeatable).
+        #[arg(long = "allow-ip")]
+        allowed_ips: Vec<String>,
+    },
+    /// List API keys (never their secrets).
+    List,
+    /// Delete an API key by id.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
 enum ImportCommand {
     /// Import a directory of Markdown files (Hexo, Hugo, Jekyll, Zola, VitePress...).
     /// Re-importing the same directory updates the posts instead of duplicating them.
@@ -141,7 +176,8 @@ async fn open_core(config: &Config) -> anyhow::Result<(Arc<Core>, SqliteStore)> 
         None => SqliteStore::open(&config.database_path()).await,
     }
     .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-    let core = Core::new(Arc::new(store.clone()), Arc::new(SystemClock))
+    let services = inkstone_server::services_from_config(config).await?;
+    let core = Core::new(Arc::new(store.clone()), Arc::new(SystemClock), services)
         .await
         .map_err(|e| anyhow::anyhow!("cannot load settings: {e}"))?;
     Ok((Arc::new(core), store))
@@ -256,12 +292,71 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (core, store) = open_core(&config).await?;
             let user =
                 core.user_by_login(&username).await.map_err(|_| anyhow::anyhow!("no user `{username}`"))?;
-            let (_, secret) = core
-                .create_token(&Actor::System, user.id, &name, None, expires_in_days)
-                .await
-                .map_err(core_error)?;
+            let request = TokenRequest { expires_in_days, ..TokenRequest::personal(user.id, name) };
+            let (_, secret) = core.create_token(&Actor::System, request).await.map_err(core_error)?;
             store.close().await;
             println!("{secret}");
+            Ok(())
+        }
+        Command::ApiKey(command) => {
+            let (core, store) = open_core(&config).await?;
+            match command {
+                ApiKeyCommand::Create {
+                    name,
+                    username,
+                    can_write_own,
+                    can_write_other,
+                    can_delete,
+                    allowed_ips,
+                } => {
+                    let user_id = match username {
+                        Some(name) => Some(
+                            core.user_by_login(&name)
+                                .await
+                                .map_err(|_| anyhow::anyhow!("no user `{name}`"))?
+                                .id,
+                        ),
+                        None => None,
+                    };
+                    let grant = KeyGrant {
+                        can_write_own: can_write_own == 1,
+                        can_write_other: can_write_other == 1,
+                        can_delete: DeleteGrant::from_level(can_delete).unwrap_or_default(),
+                    };
+                    let request = ApiKeyRequest { name, user_id, grant, allowed_ips };
+                    let (key, secret) =
+                        core.create_api_key(&Actor::System, request).await.map_err(core_error)?;
+                    eprintln!(
+                        "Created API key {} `{}` (can_write_own={}, can_write_other={}, can_delete={}).",
+                        key.id,
+                        key.name,
+                        u8::from(key.grant.can_write_own),
+                        u8::from(key.grant.can_write_other),
+                        key.grant.can_delete.level()
+                    );
+                    println!("{secret}");
+                }
+                ApiKeyCommand::List => {
+                    for key in core.api_keys(&Actor::System).await.map_err(core_error)? {
+                        println!(
+                            "{}\t{}...\t{}\tuser={}\tcan_write_own={} can_write_other={} can_delete={}\t{}",
+                            key.id,
+                            key.prefix,
+                            key.name,
+                            key.user_id.map_or_else(|| "-".to_string(), |id| id.to_string()),
+                            u8::from(key.grant.can_write_own),
+                            u8::from(key.grant.can_write_other),
+                            key.grant.can_delete.level(),
+                            if key.enabled { "enabled" } else { "disabled" },
+                        );
+                    }
+                }
+                ApiKeyCommand::Revoke { id } => {
+                    core.revoke_api_key(&Actor::System, id).await.map_err(core_error)?;
+                    eprintln!("Revoked API key {id}.");
+                }
+            }
+            store.close().await;
             Ok(())
         }
         Command::Import(ImportCommand::Markdown { dir, status, author }) => {

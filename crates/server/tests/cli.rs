@@ -235,6 +235,59 @@ fn token_create_prints_only_a_working_token() {
 }
 
 #[test]
+fn api_key_create_prints_only_a_key_whose_flags_hold_and_no_secret_reaches_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server::start_with_env(
+        &data,
+        &[
+            ("INKSTONE_ADMIN_USERNAME", ADMIN),
+            ("INKSTONE_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("INKSTONE_LOG", "debug,sqlx=warn"),
+        ],
+    );
+
+    let out = cli(&data, &["api-key", "create", "--name", "reader"]).expect_success("api-key create");
+    assert_eq!(out.stdout.lines().count(), 1, "one line only: {:?}", out.stdout);
+    let read_only = out.stdout.trim_end().to_string();
+    assert!(read_only.starts_with("isk_"), "not a bare key: {read_only:?}");
+    let out =
+        cli(&data, &["api-key", "create", "--name", "writer", "--can-write-own", "1", "--can-delete", "1"])
+            .expect_success("api-key create with flags");
+    let writer = out.stdout.trim_end().to_string();
+
+    let me = get(&server.url("/api/v1/me"), &[], Some(&read_only)).expect(200, "the key signs in");
+    assert_eq!(me["username"], ADMIN, "an unbound key acts as the first admin");
+    let refused =
+        post_json(&server.url("/api/v1/posts"), &serde_json::json!({"title": "no"}), Some(&read_only));
+    assert_eq!(refused.status, 403, "a read-only key cannot write");
+    let created =
+        post_json(&server.url("/api/v1/posts"), &serde_json::json!({"title": "yes"}), Some(&writer))
+            .expect(201, "an own-writing key creates");
+    assert_eq!(created["origin"], "api");
+
+    for bad in [["--can-delete", "3"], ["--can-write-own", "2"]] {
+        let out = cli(&data, &["api-key", "create", "--name", "bad", bad[0], bad[1]]);
+        assert_eq!(out.stdout, "", "no key printed on failure");
+        out.expect_failure("an out-of-range flag");
+    }
+    let list = cli(&data, &["api-key", "list"]).expect_success("api-key list");
+    assert!(list.stdout.contains("reader") && list.stdout.contains("can_delete=1"), "{}", list.stdout);
+    assert!(!list.stdout.contains(&read_only) && !list.stdout.contains(&writer), "list shows no secret");
+
+    let id =
+        list.stdout.lines().find(|l| l.contains("reader")).unwrap().split('\t').next().unwrap().to_string();
+    cli(&data, &["api-key", "revoke", &id]).expect_success("api-key revoke");
+    assert_eq!(get(&server.url("/api/v1/me"), &[], Some(&read_only)).status, 401, "revoked");
+
+    let log = server.stderr();
+    assert!(log.contains("listening"), "the log was captured: {log}");
+    for secret in [&read_only, &writer] {
+        assert!(!log.contains(secret.as_str()), "a key reached the log");
+    }
+}
+
+#[test]
 fn settings_from_the_cli_reach_a_running_server_within_two_seconds() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");

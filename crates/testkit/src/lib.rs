@@ -8,13 +8,20 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{DateTime, Duration, Utc};
 use http_body_util::BodyExt;
-use inkstone_core::Core;
-use inkstone_core::accounts::UserInput;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use inkstone_core::accounts::{TokenRequest, UserInput};
 use inkstone_core::model::{Role, User};
 use inkstone_core::permission::Actor;
 use inkstone_core::ports::Clock;
+use inkstone_core::ports::{CaptchaDrawer, CaptchaPicture};
+use inkstone_core::sealing::ServerKey;
+use inkstone_core::{CaptchaBackend, Core, Services};
 use inkstone_db_sqlite::SqliteStore;
 use inkstone_http::AppState;
+use inkstone_server::captcha::BuiltinCaptcha;
+use inkstone_server::mail::{LettreMailer, OutboxMessage, read_outbox};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -68,6 +75,30 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub router: Router,
     pub dir: tempfile::TempDir,
+    /// The captcha drawer, which remembers the last answer for tests to type.
+    pub captcha: Arc<RecordingCaptcha>,
+    client_ip: Mutex<Option<IpAddr>>,
+}
+
+/// The real built-in captcha, remembering the answer of the last picture so a test can
+/// answer like a person reading it.
+#[derive(Debug, Default)]
+pub struct RecordingCaptcha {
+    last_answer: Mutex<Option<String>>,
+}
+
+impl RecordingCaptcha {
+    pub fn last_answer(&self) -> Option<String> {
+        self.last_answer.lock().unwrap().clone()
+    }
+}
+
+impl CaptchaDrawer for RecordingCaptcha {
+    fn draw(&self) -> CaptchaPicture {
+        let picture = BuiltinCaptcha.draw();
+        *self.last_answer.lock().unwrap() = Some(picture.answer.clone());
+        picture
+    }
 }
 
 impl TestApp {
@@ -86,11 +117,55 @@ impl TestApp {
         let store = SqliteStore::open(&dir.path().join("inkstone.db")).await.expect("open database");
         let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let clock = Arc::new(ManualClock::new(start));
-        let core = Arc::new(Core::new(Arc::new(store.clone()), clock.clone()).await.expect("core"));
+        let captcha = Arc::new(RecordingCaptcha::default());
+        let services = Services {
+            server_key: ServerKey::generate(),
+            mailer: Arc::new(
+                LettreMailer::outbox(&dir.path().join("outbox"), "Inkstone <inkstone@localhost>")
+                    .expect("outbox"),
+            ),
+            captcha: CaptchaBackend::Builtin(captcha.clone()),
+        };
+        let core = Arc::new(Core::new(Arc::new(store.clone()), clock.clone(), services).await.expect("core"));
         let mut state = AppState::new(core.clone());
         state.response_cache = cache_ttl.map(inkstone_http::cache::ResponseCache::new);
         let router = inkstone_server::app(state);
-        TestApp { core, store, clock, router, dir }
+        TestApp { core, store, clock, router, dir, captcha, client_ip: Mutex::new(None) }
+    }
+
+    /// Serves the app on a free port of 127.0.0.1 (real TCP, peer addresses recorded) until
+    /// the test's runtime ends; returns the base URL, e.g. `http://127.0.0.1:41234`.
+    pub async fn serve_on_loopback(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let address = listener.local_addr().expect("local address");
+        let service = self.router.clone().into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, service).await;
+        });
+        format!("http://{address}")
+    }
+
+    /// The messages the server has "sent", oldest first.
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        read_outbox(&self.dir.path().join("outbox"))
+    }
+
+    /// Makes the following requests come from `ip` (as the real server records the peer
+    /// address); `None`: no address, as before.
+    pub fn set_client_ip(&self, ip: Option<&str>) {
+        *self.client_ip.lock().unwrap() = ip.map(|ip| ip.parse().expect("an IP address"));
+    }
+
+    /// The raw bytes of the database file and its write-ahead log, to check what is (not)
+    /// stored in clear.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for name in ["inkstone.db", "inkstone.db-wal"] {
+            if let Ok(mut content) = std::fs::read(self.dir.path().join(name)) {
+                bytes.append(&mut content);
+            }
+        }
+        bytes
     }
 
     /// Creates a user with `role` and password `password123`, and a token for them.
@@ -109,13 +184,19 @@ impl TestApp {
             )
             .await
             .expect("create user");
-        let (_, token) =
-            self.core.create_token(&Actor::System, user.id, "test", None, None).await.expect("create token");
+        let (_, token) = self
+            .core
+            .create_token(&Actor::System, TokenRequest::personal(user.id, "test"))
+            .await
+            .expect("create token");
         (user, token)
     }
 
     /// Sends a request through the whole router.
-    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+    pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
+        if let Some(ip) = *self.client_ip.lock().unwrap() {
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 40000)));
+        }
         let response = self.router.clone().oneshot(request).await.expect("router never fails");
         let status = response.status();
         let headers = response.headers().clone();

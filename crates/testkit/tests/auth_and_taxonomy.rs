@@ -152,7 +152,11 @@ async fn personal_access_tokens_are_shown_once_listed_and_revoked() {
 
     let (_, expiring) = {
         let user = app.core.user_by_login("alice").await.unwrap();
-        app.core.create_token(&inkstone_core::Actor::System, user.id, "short", None, Some(1)).await.unwrap()
+        let request = inkstone_core::accounts::TokenRequest {
+            expires_in_days: Some(1),
+            ..inkstone_core::accounts::TokenRequest::personal(user.id, "short")
+        };
+        app.core.create_token(&inkstone_core::Actor::System, request).await.unwrap()
     };
     assert_eq!(app.get("/api/v1/me", Some(&expiring)).await.status, StatusCode::OK);
     app.clock.advance(Duration::days(2));

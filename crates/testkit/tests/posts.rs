@@ -229,10 +229,10 @@ async fn permissions_of_anonymous_callers_roles_and_scopes() {
         .core
         .create_token(
             &inkstone_core::Actor::System,
-            user.id,
-            "ro",
-            Some(vec![inkstone_core::permission::Scope::ContentRead]),
-            None,
+            inkstone_core::accounts::TokenRequest {
+                scopes: Some(vec![inkstone_core::permission::Scope::ContentRead]),
+                ..inkstone_core::accounts::TokenRequest::personal(user.id, "ro")
+            },
         )
         .await
         .unwrap();
@@ -286,6 +286,7 @@ async fn filters_sorting_and_pagination() {
     assert_eq!(body["per_page"], 5);
     assert_eq!(body["items"][0]["title"], "Bob's", "newest first");
     let link = first.header("link").unwrap();
+    assert!(link.contains("</api/v1/posts?"), "links carry the full path: {link}");
     assert!(link.contains("page=2>; rel=\"next\""), "{link}");
     assert!(link.contains("page=3>; rel=\"last\""), "{link}");
     assert!(link.contains("kind=post"), "other parameters are kept: {link}");
