@@ -36,14 +36,31 @@ fn json_rejection(rejection: JsonRejection) -> CoreError {
     }
 }
 
-/// Query parameters, rejected as `invalid_input`.
+/// Query parameters, rejected as `invalid_input`. A query-string signature (`req_time`,
+/// `req_sign`) is a credential, not a parameter: it is taken out before the rest is read.
 pub struct Query<T>(pub T);
+
+/// Query keys that carry credentials (see `inkstone_http::Carriers::signed_query`).
+const CREDENTIAL_PARAMS: &[&str] = &["req_time", "req_sign"];
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| Query(q.0)).map_err(
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let kept: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                form_urlencoded::parse(query.as_bytes())
+                    .filter(|(key, _)| !CREDENTIAL_PARAMS.contains(&key.as_ref())),
+            )
+            .finish();
+        let uri: axum::http::Uri = format!("/?{kept}").parse().map_err(|_| {
+            ApiError(
+                CoreError::new(ErrorCode::InvalidInput)
+                    .with_detail("malformed query string", "查询字符串格式错误"),
+            )
+        })?;
+        axum::extract::Query::<T>::try_from_uri(&uri).map(|q| Query(q.0)).map_err(
             |rejection: QueryRejection| {
                 let text = rejection.body_text();
                 ApiError(

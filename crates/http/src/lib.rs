@@ -153,6 +153,16 @@ pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 /// ignored (the caller is anonymous). An unsafe request authenticated by cookie must carry
 /// the session's CSRF token in `X-CSRF-Token`, or it fails with `forbidden`.
 pub async fn authenticate_with(core: &Core, carriers: Carriers, request: &Parts) -> CoreResult<Auth> {
+    let auth = resolve(core, carriers, request).await;
+    if !matches!(auth, Ok(Auth { actor: Actor::Anonymous, .. }))
+        && let Some(probe) = request.extensions.get::<cache::AnonymousProbe>()
+    {
+        probe.saw_credential();
+    }
+    auth
+}
+
+async fn resolve(core: &Core, carriers: Carriers, request: &Parts) -> CoreResult<Auth> {
     let (method, headers, client) = (&request.method, &request.headers, client_ip(request));
     let refuse = |error: CoreError| if carriers.reject_invalid { Err(error) } else { Ok(Auth::anonymous()) };
     let user = |principal: Principal| Ok(Auth { actor: Actor::User(principal), session: None });

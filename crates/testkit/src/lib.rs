@@ -145,6 +145,11 @@ impl TestApp {
         format!("http://{address}")
     }
 
+    /// The test clock's time in Unix seconds (for signed requests).
+    pub fn clock_now_secs(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
     /// The messages the server has "sent", oldest first.
     pub fn outbox(&self) -> Vec<OutboxMessage> {
         read_outbox(&self.dir.path().join("outbox"))

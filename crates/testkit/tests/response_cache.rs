@@ -106,3 +106,42 @@ async fn change_title_elsewhere(store: &inkstone_db_sqlite::SqliteStore, id: i64
     };
     store.save_item(save).await.unwrap();
 }
+
+#[tokio::test]
+async fn what_an_api_key_or_signature_reads_is_never_served_to_anyone_else() {
+    use inkstone_core::apikeys::{ApiKeyRequest, emlog_signature};
+    let app = TestApp::with_response_cache(Duration::from_secs(60)).await;
+    let (_, token) = app.user("writer", Role::Admin).await;
+    app.create_post(&token, json!({"title": "Secret draft"})).await;
+    let (_, key) = app
+        .core
+        .create_api_key(
+            &inkstone_core::Actor::System,
+            ApiKeyRequest { name: "reader".into(), ..Default::default() },
+        )
+        .await
+        .unwrap();
+
+    let by_key =
+        Request::builder().uri("/api/v1/posts").header("x-api-key", &key).body(Body::empty()).unwrap();
+    assert_eq!(app.send(by_key).await.json()["total"], 1, "the key reads drafts");
+    let time = app.clock_now_secs().to_string();
+    let signed = format!("/api/v1/posts?req_time={time}&req_sign={}", emlog_signature(&time, &key));
+    let response = app.get(&signed, None).await;
+    assert_eq!(response.json()["total"], 1, "so does a signature: {}", response.text());
+    assert_eq!(app.get("/api/v1/posts", None).await.json()["total"], 0, "anonymous readers do not");
+    assert_eq!(
+        app.get(&signed, None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "not a cached copy of the signed read"
+    );
+}
+
+#[tokio::test]
+async fn captchas_are_never_shared_between_visitors() {
+    let app = TestApp::with_response_cache(Duration::from_secs(60)).await;
+    let first = app.get("/api/v1/auth/captcha", None).await;
+    let second = app.get("/api/v1/auth/captcha", None).await;
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    assert_ne!(first.json()["id"], second.json()["id"], "each visitor gets their own challenge");
+}
