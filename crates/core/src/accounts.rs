@@ -217,13 +217,18 @@ impl Core {
     /// clients send the password with every request. Failures still count and lock.
     async fn verify_login(&self, login: &str, password: &str, client: Option<IpAddr>) -> CoreResult<User> {
         let login = login.trim();
-        let account = login.to_lowercase();
         let address = client.map(ip_subject);
         if let Some(address) = &address {
             self.check_lockout(&limits::LOGIN_FAILURES_PER_IP, address).await?;
         }
-        self.check_lockout(&limits::LOGIN_FAILURES_PER_ACCOUNT, &account).await?;
         let user = self.repo.user_by_login(login).await?;
+        // Failures count against the account, whichever of its names was typed (username or
+        // e-mail); an unknown name counts against itself, so probing it costs the same.
+        let account = match &user {
+            Some(user) => format!("user:{}", user.id),
+            None => format!("name:{}", login.to_lowercase()),
+        };
+        self.check_lockout(&limits::LOGIN_FAILURES_PER_ACCOUNT, &account).await?;
         let hash = user.as_ref().map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
         let matches = verify_password(password.to_string(), hash).await?;
         match user {
@@ -234,7 +239,7 @@ impl Core {
             user => {
                 let facts = AuditFacts::default()
                     .ip(client)
-                    .target(format!("account:{account}"))
+                    .target(format!("account:{}", login.to_lowercase()))
                     .detail(json!({ "known_account": user.is_some() }));
                 let facts = match &user {
                     Some(u) => facts.user(u.id),

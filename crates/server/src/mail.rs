@@ -2,7 +2,7 @@
 //! outbox (`<data_dir>/outbox/*.eml`) that an administrator can read, so a fresh install
 //! can still complete a password reset without a mail server.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -120,6 +120,11 @@ impl Mailer for LettreMailer {
             .header(ContentType::TEXT_PLAIN)
             .body(text)
             .map_err(|err| CoreError::internal(format!("cannot build mail to {to}: {err}")))?;
+        let mut message = message;
+        message.headers_mut().insert_raw(lettre::message::header::HeaderValue::new(
+            lettre::message::header::HeaderName::new_from_ascii_str(SEQUENCE_HEADER),
+            next_sequence().to_string(),
+        ));
         // The body is never logged: it carries reset codes.
         let (kind, sent) = match &self.transport {
             Transport::Smtp(smtp) => ("smtp", smtp.send(message).await.map(drop).map_err(|e| e.to_string())),
@@ -135,6 +140,19 @@ impl Mailer for LettreMailer {
             Err(err) => Err(CoreError::internal(format!("cannot send mail to {to} ({kind}): {err}"))),
         }
     }
+}
+
+/// Orders outbox files: file times are too coarse (several mails share one) and lettre
+/// names files with random UUIDs.
+const SEQUENCE_HEADER: &str = "X-Inkstone-Sequence";
+
+/// Nanoseconds since the epoch, strictly increasing within the process.
+fn next_sequence() -> u128 {
+    static LAST: std::sync::Mutex<u128> = std::sync::Mutex::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    *last = now.max(*last + 1);
+    *last
 }
 
 /// One message from the file outbox, decoded.
@@ -156,21 +174,24 @@ pub fn read_outbox(dir: &Path) -> Vec<OutboxMessage> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+    let mut messages: Vec<(u128, std::time::SystemTime, OutboxMessage)> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
-        .map(|path| {
+        .filter_map(|path| {
             let modified =
                 std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
-            (modified, path)
+            let raw = std::fs::read(&path).ok()?;
+            let (sequence, message) = parse_eml(&raw);
+            Some((sequence, modified, message))
         })
         .collect();
-    files.sort();
-    files.into_iter().filter_map(|(_, path)| std::fs::read(path).ok()).map(|raw| parse_eml(&raw)).collect()
+    messages.sort_by_key(|(sequence, modified, _)| (*sequence, *modified));
+    messages.into_iter().map(|(_, _, message)| message).collect()
 }
 
-fn parse_eml(raw: &[u8]) -> OutboxMessage {
+/// The message and its sequence number (0 when absent).
+fn parse_eml(raw: &[u8]) -> (u128, OutboxMessage) {
     let raw = String::from_utf8_lossy(raw);
     let (head, body) =
         raw.split_once("\r\n\r\n").or_else(|| raw.split_once("\n\n")).unwrap_or((raw.as_ref(), ""));
@@ -189,12 +210,14 @@ fn parse_eml(raw: &[u8]) -> OutboxMessage {
         }
         _ => body.as_bytes().to_vec(),
     };
-    OutboxMessage {
+    let sequence = header(SEQUENCE_HEADER).trim().parse().unwrap_or(0);
+    let message = OutboxMessage {
         from: decode_encoded_words(header("From")),
         to: decode_encoded_words(header("To")),
         subject: decode_encoded_words(header("Subject")),
         text: String::from_utf8_lossy(&bytes).replace("\r\n", "\n"),
-    }
+    };
+    (sequence, message)
 }
 
 /// `(name, value)` pairs with folded continuation lines joined (RFC 5322 §2.2.3).
@@ -288,6 +311,18 @@ mod tests {
 
     fn mail(to: &str, subject: &str, text: &str) -> OutgoingMail {
         OutgoingMail { to: to.into(), subject: subject.into(), text: text.into() }
+    }
+
+    #[tokio::test]
+    async fn outbox_mail_comes_back_in_the_order_it_was_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = LettreMailer::outbox(dir.path(), DEFAULT_MAIL_FROM).unwrap();
+        for n in 0..12 {
+            mailer.send(mail("reader@example.com", &format!("mail {n}"), "text")).await.unwrap();
+        }
+        let subjects: Vec<String> = read_outbox(dir.path()).into_iter().map(|m| m.subject).collect();
+        let expected: Vec<String> = (0..12).map(|n| format!("mail {n}")).collect();
+        assert_eq!(subjects, expected);
     }
 
     #[tokio::test]
