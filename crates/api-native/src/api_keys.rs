@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use inkstone_core::apikeys::ApiKeyRequest;
-use inkstone_core::permission::KeyGrant;
+use inkstone_core::permission::{DeleteGrant, KeyGrant};
 use inkstone_core::ports::{ApiKeyPatch, AuditQuery};
 use inkstone_http::AppState;
 
@@ -14,7 +14,6 @@ use crate::dto_identity::*;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Caller, Json, Path, Query};
 use crate::paging::paging_headers;
-use crate::users::page_offset;
 
 /// Default page size of the audit log.
 const AUDIT_PER_PAGE: i64 = 50;
@@ -50,7 +49,7 @@ pub async fn create_api_key(
     Json(input): Json<ApiKeyCreate>,
 ) -> ApiResult<impl IntoResponse> {
     let request = ApiKeyRequest {
-        grant: grant_of(&input)?,
+        grant: KeyGrant::from_wire(input.can_write_own, input.can_write_other, input.can_delete)?,
         name: input.name,
         user_id: input.user_id,
         allowed_ips: input.allowed_ips,
@@ -87,31 +86,14 @@ pub async fn update_api_key(
     Path(id): Path<i64>,
     Json(input): Json<ApiKeyPatchDto>,
 ) -> ApiResult<axum::Json<ApiKeyOut>> {
-    let flags_given =
-        input.can_write_own.is_some() || input.can_write_other.is_some() || input.can_delete.is_some();
-    let grant = if flags_given {
-        // The core replaces the whole grant: start from the key's current flags.
-        let current = state.core.api_key(&auth.actor, id).await?.grant;
-        Some(KeyGrant {
-            can_write_own: match input.can_write_own {
-                Some(value) => flag(value, "can_write_own")?,
-                None => current.can_write_own,
-            },
-            can_write_other: match input.can_write_other {
-                Some(value) => flag(value, "can_write_other")?,
-                None => current.can_write_other,
-            },
-            can_delete: match input.can_delete {
-                Some(value) => delete_level(value, "can_delete")?,
-                None => current.can_delete,
-            },
-        })
-    } else {
-        None
-    };
     let patch = ApiKeyPatch {
         name: input.name,
-        grant,
+        can_write_own: input.can_write_own.map(|v| KeyGrant::parse_flag(v, "can_write_own")).transpose()?,
+        can_write_other: input
+            .can_write_other
+            .map(|v| KeyGrant::parse_flag(v, "can_write_other"))
+            .transpose()?,
+        can_delete: input.can_delete.map(|v| DeleteGrant::parse_level(v, "can_delete")).transpose()?,
         allowed_ips: input.allowed_ips.map(Option::unwrap_or_default),
         enabled: input.enabled,
     };
@@ -149,7 +131,7 @@ pub async fn audit_log(
     let audit_query = AuditQuery {
         event: query.event.map(|e| e.trim().to_string()).filter(|e| !e.is_empty()),
         user_id: query.user_id,
-        offset: page_offset(page, per_page)?,
+        offset: inkstone_core::paging::offset(page, per_page)?,
         limit: per_page,
     };
     let (events, total) = state.core.audit_log(&auth.actor, audit_query).await?;

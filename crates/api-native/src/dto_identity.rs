@@ -2,9 +2,7 @@
 //! and their conversion from the core's types.
 
 use chrono::{DateTime, Utc};
-use inkstone_core::CoreError;
 use inkstone_core::model::User;
-use inkstone_core::permission::{DeleteGrant, KeyGrant};
 use inkstone_core::ports::{ApiKey, AuditEvent, Invite};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -285,32 +283,6 @@ pub struct CreatedApiKey {
     pub api_key: ApiKeyOut,
     /// `isk_...`: send as `Authorization: Bearer`, `X-API-Key`, or use it to sign requests.
     pub key: String,
-}
-
-/// A 0/1 flag from the wire. Errors: `invalid_input` naming `field`.
-pub fn flag(value: i64, field: &str) -> Result<bool, CoreError> {
-    match value {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err(CoreError::invalid(field, "must be 0 or 1", "必须是 0 或 1")),
-    }
-}
-
-/// A `can_delete` level from the wire. Errors: `invalid_input` naming `field`.
-pub fn delete_level(value: i64, field: &str) -> Result<DeleteGrant, CoreError> {
-    u8::try_from(value)
-        .ok()
-        .and_then(DeleteGrant::from_level)
-        .ok_or_else(|| CoreError::invalid(field, "must be 0, 1 or 2", "必须是 0、1 或 2"))
-}
-
-/// The grant of a new key.
-pub fn grant_of(input: &ApiKeyCreate) -> Result<KeyGrant, CoreError> {
-    Ok(KeyGrant {
-        can_write_own: flag(input.can_write_own, "can_write_own")?,
-        can_write_other: flag(input.can_write_other, "can_write_other")?,
-        can_delete: delete_level(input.can_delete, "can_delete")?,
-    })
 }
 
 // ----- audit log -----

@@ -28,20 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/invites/{id}", axum::routing::delete(revoke_invite))
 }
 
-/// The offset of a 1-based `page` of `per_page` rows. The page size itself is checked by
-/// the core. Errors: `invalid_input` (field `page`) outside 1..=1000000.
-pub(crate) fn page_offset(page: i64, per_page: i64) -> ApiResult<i64> {
-    if !(1..=1_000_000).contains(&page) {
-        return Err(CoreError::invalid(
-            "page",
-            "must be a whole number from 1 to 1000000",
-            "必须是 1 到 1000000 之间的整数",
-        )
-        .into());
-    }
-    Ok((page - 1).saturating_mul(per_page))
-}
-
 /// A JSON body that may also be empty (then `T::default()`).
 pub(crate) fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -70,7 +56,7 @@ pub async fn list_users(
         role: query.role.as_deref().map(|r| Role::parse_field(r, "role")).transpose()?,
         status: query.status.as_deref().map(|s| UserStatus::parse_field(s, "status")).transpose()?,
         search: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
-        offset: page_offset(page, per_page)?,
+        offset: inkstone_core::paging::offset(page, per_page)?,
         limit: per_page,
     };
     let (users, total) = state.core.users(&auth.actor, user_query).await?;

@@ -171,7 +171,9 @@ impl Core {
         let key = self.repo.update_api_key(id, patch.clone()).await?;
         let facts = AuditFacts::of(actor).target(format!("api_key:{id}")).detail(json!({
             "enabled": patch.enabled,
-            "flags_changed": patch.grant.is_some(),
+            "can_write_own": patch.can_write_own,
+            "can_write_other": patch.can_write_other,
+            "can_delete": patch.can_delete.map(|d| d.level()),
             "allowed_ips_changed": patch.allowed_ips.is_some(),
         }));
         self.audit(events::API_KEY_UPDATED, facts).await;

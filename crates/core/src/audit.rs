@@ -129,13 +129,7 @@ impl Core {
     /// Errors: permission; `invalid_input` for a page size outside 1..=200.
     pub async fn audit_log(&self, actor: &Actor, query: AuditQuery) -> CoreResult<(Vec<AuditEvent>, i64)> {
         self.require(actor, Action::ViewAuditLog, Resource::Site).await?;
-        if !(1..=MAX_PAGE).contains(&query.limit) || query.offset < 0 {
-            return Err(crate::CoreError::invalid(
-                "per_page",
-                format!("must be from 1 to {MAX_PAGE}"),
-                format!("必须在 1 到 {MAX_PAGE} 之间"),
-            ));
-        }
+        crate::paging::check_per_page(query.limit, MAX_PAGE)?;
         self.repo.audit_events(&query).await
     }
 }

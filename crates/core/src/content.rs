@@ -841,21 +841,9 @@ impl Core {
     /// sort key. Unknown category, tag or author give an empty page.
     pub async fn list_items(&self, actor: &Actor, params: ListParams) -> CoreResult<Page<ItemView>> {
         let page = params.page.unwrap_or(1);
-        if !(1..=1_000_000).contains(&page) {
-            return Err(CoreError::invalid(
-                "page",
-                "must be a whole number from 1 to 1000000",
-                "必须是 1 到 1000000 之间的整数",
-            ));
-        }
+        crate::paging::check_page(page)?;
         let per_page = params.per_page.unwrap_or_else(|| self.settings().page_size());
-        if !(1..=MAX_PER_PAGE).contains(&per_page) {
-            return Err(CoreError::invalid(
-                "per_page",
-                format!("must be from 1 to {MAX_PER_PAGE}"),
-                format!("必须在 1 到 {MAX_PER_PAGE} 之间"),
-            ));
-        }
+        crate::paging::check_per_page(per_page, MAX_PER_PAGE)?;
         let sort = params.sort.as_deref().map(parse_sort).transpose()?;
         let empty = Page { items: Vec::new(), total: 0, page, per_page };
         let category_ids = match &params.category {

@@ -9,6 +9,7 @@ pub mod content;
 pub mod error;
 pub mod locale;
 pub mod model;
+pub mod paging;
 pub mod permission;
 pub mod ports;
 pub mod sealing;

@@ -75,6 +75,15 @@ impl DeleteGrant {
             _ => None,
         }
     }
+
+    /// A `can_delete` level as clients send it (ulthon: an integer 0, 1 or 2).
+    /// Errors: `invalid_input` naming `field`.
+    pub fn parse_level(value: i64, field: &str) -> Result<DeleteGrant, CoreError> {
+        u8::try_from(value)
+            .ok()
+            .and_then(DeleteGrant::from_level)
+            .ok_or_else(|| CoreError::invalid(field, "must be 0, 1 or 2", "必须是 0、1 或 2"))
+    }
 }
 
 impl From<DeleteGrant> for u8 {
@@ -102,6 +111,29 @@ pub struct KeyGrant {
 }
 
 impl KeyGrant {
+    /// A `can_write_own` / `can_write_other` flag as clients send it (ulthon: an integer 0
+    /// or 1). Errors: `invalid_input` naming `field`.
+    pub fn parse_flag(value: i64, field: &str) -> Result<bool, CoreError> {
+        match value {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(CoreError::invalid(field, "must be 0 or 1", "必须是 0 或 1")),
+        }
+    }
+
+    /// The grant from the three wire integers. Errors: `invalid_input` naming the field.
+    pub fn from_wire(
+        can_write_own: i64,
+        can_write_other: i64,
+        can_delete: i64,
+    ) -> Result<KeyGrant, CoreError> {
+        Ok(KeyGrant {
+            can_write_own: KeyGrant::parse_flag(can_write_own, "can_write_own")?,
+            can_write_other: KeyGrant::parse_flag(can_write_other, "can_write_other")?,
+            can_delete: DeleteGrant::parse_level(can_delete, "can_delete")?,
+        })
+    }
+
     /// Read-only: all flags 0.
     pub const READ_ONLY: KeyGrant =
         KeyGrant { can_write_own: false, can_write_other: false, can_delete: DeleteGrant::Nothing };
@@ -233,6 +265,25 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in declaration order.
+    pub const ALL: &'static [Action] = &[
+        Action::View,
+        Action::ViewRevisions,
+        Action::Create,
+        Action::Edit,
+        Action::Trash,
+        Action::Publish,
+        Action::Delete,
+        Action::Pin,
+        Action::ManageTaxonomy,
+        Action::CreateTag,
+        Action::ManageSettings,
+        Action::ManageOwnCredentials,
+        Action::ManageUsers,
+        Action::ManageApiKeys,
+        Action::ViewAuditLog,
+    ];
+
     /// The spelling in the audit log, e.g. `manage_taxonomy`.
     pub fn as_str(self) -> &'static str {
         match self {

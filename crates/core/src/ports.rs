@@ -9,7 +9,7 @@ use crate::model::{
     AccessTokenKind, BodyFormat, Category, CustomField, Item, ItemKind, ItemStatus, Origin, Revision, Role,
     Tag, User, UserStatus,
 };
-use crate::permission::{KeyGrant, Scope};
+use crate::permission::{DeleteGrant, KeyGrant, Scope};
 
 /// The current time. Tests substitute a clock they move by hand.
 pub trait Clock: Send + Sync {
@@ -121,11 +121,14 @@ pub struct NewApiKey {
     pub created_at: DateTime<Utc>,
 }
 
-/// Changes to an API key; `None` leaves a field as it is.
+/// Changes to an API key; `None` leaves a field as it is. Each flag stands alone, so two
+/// changes to different flags never undo each other.
 #[derive(Debug, Clone, Default)]
 pub struct ApiKeyPatch {
     pub name: Option<String>,
-    pub grant: Option<KeyGrant>,
+    pub can_write_own: Option<bool>,
+    pub can_write_other: Option<bool>,
+    pub can_delete: Option<DeleteGrant>,
     pub allowed_ips: Option<Vec<String>>,
     pub enabled: Option<bool>,
 }

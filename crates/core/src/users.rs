@@ -365,13 +365,7 @@ impl Core {
     /// Errors: `invalid_input` (page size outside 1..=100), permission.
     pub async fn users(&self, actor: &Actor, query: UserQuery) -> CoreResult<(Vec<User>, i64)> {
         self.require(actor, Action::ManageUsers, Resource::Site).await?;
-        if !(1..=MAX_USERS_PAGE).contains(&query.limit) || query.offset < 0 {
-            return Err(CoreError::invalid(
-                "per_page",
-                format!("must be from 1 to {MAX_USERS_PAGE}"),
-                format!("必须在 1 到 {MAX_USERS_PAGE} 之间"),
-            ));
-        }
+        crate::paging::check_per_page(query.limit, MAX_USERS_PAGE)?;
         self.repo.list_users(&query).await
     }
 

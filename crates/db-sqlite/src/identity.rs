@@ -589,9 +589,9 @@ impl CredentialRepository for SqliteStore {
              WHERE id = ? RETURNING *",
         )
         .bind(&patch.name)
-        .bind(patch.grant.map(|g| g.can_write_own))
-        .bind(patch.grant.map(|g| g.can_write_other))
-        .bind(patch.grant.map(|g| i64::from(g.can_delete.level())))
+        .bind(patch.can_write_own)
+        .bind(patch.can_write_other)
+        .bind(patch.can_delete.map(|d| i64::from(d.level())))
         .bind(allowed_ips)
         .bind(patch.enabled)
         .bind(id)
@@ -1087,7 +1087,9 @@ mod tests {
         assert_eq!(names, ["bound", "site"]);
 
         let patch = ApiKeyPatch {
-            grant: Some(KeyGrant::FULL),
+            can_write_own: Some(true),
+            can_write_other: Some(true),
+            can_delete: Some(DeleteGrant::Everything),
             allowed_ips: Some(Vec::new()),
             enabled: Some(false),
             ..ApiKeyPatch::default()

@@ -217,9 +217,23 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> TestResponse {
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> =
+            authorization.iter().map(|value| (header::AUTHORIZATION.as_str(), value.as_str())).collect();
+        self.call_with_headers(method, uri, &headers, body).await
+    }
+
+    /// A request with these headers and, when given, a JSON body.
+    pub async fn call_with_headers(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> TestResponse {
         let mut builder = Request::builder().method(method).uri(uri);
-        if let Some(token) = token {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
         }
         let body = match body {
             Some(json) => {

@@ -3,8 +3,7 @@
 //! account administration, brute-force lockouts over real TCP, rate limits, the one
 //! permission check behind every non-public endpoint, and the audit log.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use inkstone_core::model::Role;
 use inkstone_server::mail::OutboxMessage;
@@ -41,19 +40,8 @@ async fn by_session(
     uri: &str,
     body: Option<Value>,
 ) -> TestResponse {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("cookie", &session.cookie)
-        .header("x-csrf-token", &session.csrf);
-    let body = match body {
-        Some(json) => {
-            builder = builder.header("content-type", "application/json");
-            Body::from(json.to_string())
-        }
-        None => Body::empty(),
-    };
-    app.send(builder.body(body).unwrap()).await
+    let headers = [("cookie", session.cookie.as_str()), ("x-csrf-token", session.csrf.as_str())];
+    app.call_with_headers(method, uri, &headers, body).await
 }
 
 /// Signs in for a bearer sign-in token (`POST /api/v1/auth/token`).

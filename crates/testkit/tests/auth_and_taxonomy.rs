@@ -21,18 +21,9 @@ async fn with_cookie(
     csrf: Option<&str>,
     body: Option<Value>,
 ) -> TestResponse {
-    let mut builder = Request::builder().method(method).uri(uri).header("cookie", cookie);
-    if let Some(csrf) = csrf {
-        builder = builder.header("x-csrf-token", csrf);
-    }
-    let body = match body {
-        Some(json) => {
-            builder = builder.header("content-type", "application/json");
-            Body::from(json.to_string())
-        }
-        None => Body::empty(),
-    };
-    app.send(builder.body(body).unwrap()).await
+    let mut headers = vec![("cookie", cookie)];
+    headers.extend(csrf.map(|csrf| ("x-csrf-token", csrf)));
+    app.call_with_headers(method, uri, &headers, body).await
 }
 
 #[tokio::test]

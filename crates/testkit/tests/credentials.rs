@@ -3,8 +3,7 @@
 //! for a cookie without its CSRF token) and changes nothing; a disabled user's credentials
 //! all stop; API key flags follow ulthon's table; secrets are not stored or echoed in clear.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use inkstone_core::apikeys::emlog_signature;
 use inkstone_core::model::Role;
@@ -76,11 +75,11 @@ fn base64(bytes: &[u8]) -> String {
 
 async fn send(app: &TestApp, method: Method, uri: &str, cred: &Cred, body: Option<Value>) -> TestResponse {
     let mut uri = uri.to_string();
-    let mut builder = Request::builder().method(method);
+    let mut headers: Vec<(&str, &str)> = Vec::new();
     match cred {
         Cred::None => {}
-        Cred::Authorization(value) => builder = builder.header(header::AUTHORIZATION, value),
-        Cred::ApiKeyHeader(key) => builder = builder.header("x-api-key", key),
+        Cred::Authorization(value) => headers.push(("authorization", value)),
+        Cred::ApiKeyHeader(key) => headers.push(("x-api-key", key)),
         Cred::Signed { key, req_time } => {
             let req_time = req_time.unwrap_or_else(|| app.core.now().timestamp()).to_string();
             let separator = if uri.contains('?') { '&' } else { '?' };
@@ -88,20 +87,11 @@ async fn send(app: &TestApp, method: Method, uri: &str, cred: &Cred, body: Optio
             uri = format!("{uri}{separator}req_time={req_time}&req_sign={req_sign}");
         }
         Cred::Cookie { cookie, csrf } => {
-            builder = builder.header(header::COOKIE, cookie);
-            if let Some(csrf) = csrf {
-                builder = builder.header("x-csrf-token", csrf);
-            }
+            headers.push(("cookie", cookie));
+            headers.extend(csrf.as_deref().map(|csrf| ("x-csrf-token", csrf)));
         }
     }
-    let body = match body {
-        Some(json) => {
-            builder = builder.header(header::CONTENT_TYPE, "application/json");
-            Body::from(json.to_string())
-        }
-        None => Body::empty(),
-    };
-    app.send(builder.uri(uri).body(body).unwrap()).await
+    app.call_with_headers(method, &uri, &headers, body).await
 }
 
 async fn me(app: &TestApp, cred: &Cred) -> TestResponse {
