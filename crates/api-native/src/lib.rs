@@ -3,14 +3,22 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod comments;
 pub mod dto;
 pub mod dto_identity;
 pub mod error;
 pub mod extract;
+pub mod likes;
+pub mod links;
+pub mod media;
+pub mod notes;
+pub mod notifications;
 pub mod paging;
 pub mod posts;
+pub mod stats;
 pub mod taxonomy;
 pub mod users;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -118,10 +126,36 @@ pub fn router(state: AppState) -> Router {
         .route("/tags/{id}", get(taxonomy::get_tag).patch(taxonomy::update_tag).delete(taxonomy::delete_tag))
         .merge(users::routes())
         .merge(api_keys::routes())
+        .merge(comments::routes())
+        .merge(likes::routes())
+        .merge(notes::routes())
+        .merge(media::routes())
+        .merge(links::routes())
+        .merge(notifications::routes())
+        .merge(stats::routes())
+        .merge(webhooks::routes())
         .fallback(|| async { error::ApiError(inkstone_core::CoreError::not_found()) })
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize_problems))
         .with_state(state);
     Router::new()
         .nest("/api/v1", api)
-        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi()))
+}
+
+/// The whole OpenAPI document: [`ApiDoc`] and each feature module's part.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for part in [
+        comments::Api::openapi(),
+        likes::Api::openapi(),
+        notes::Api::openapi(),
+        media::Api::openapi(),
+        links::Api::openapi(),
+        notifications::Api::openapi(),
+        stats::Api::openapi(),
+        webhooks::Api::openapi(),
+    ] {
+        doc.merge(part);
+    }
+    doc
 }

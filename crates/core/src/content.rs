@@ -5,6 +5,7 @@ use inkstone_render::{Segmenter, auto_excerpt, render, slug};
 
 use crate::Core;
 use crate::error::{CoreError, CoreResult, ErrorCode};
+use crate::events::{DomainEvent, EventKind};
 use crate::model::{BodyFormat, CustomField, Item, ItemKind, ItemStatus, Origin, Revision};
 use crate::permission::{Action, Actor, Resource, authorize, list_visibility};
 use crate::ports::{ItemQuery, ItemSave, ItemSort, ItemSortKey, NewRevision, SearchDocument, TagAssignment};
@@ -529,6 +530,9 @@ impl Core {
         };
         let id = self.repo.save_item(save).await?;
         let item = self.repo.item_by_id(id).await?.ok_or_else(CoreError::not_found)?;
+        if item.status == ItemStatus::Published {
+            self.emit(item_event(EventKind::ItemPublished, &item, actor)).await;
+        }
         Ok(self.view(actor, item, None))
     }
 
@@ -655,7 +659,9 @@ impl Core {
             search: Some(visible.search),
         };
         self.repo.save_item(save).await?;
-        self.reload_view(actor, id).await
+        let view = self.reload_view(actor, id).await?;
+        self.emit(item_event(EventKind::ItemUpdated, &view.item, actor)).await;
+        Ok(view)
     }
 
     async fn reload_view(&self, actor: &Actor, id: i64) -> CoreResult<ItemView> {
@@ -760,7 +766,11 @@ impl Core {
         let (status, published_at) = schedule(wanted, at, now)?;
         let release = status != ItemStatus::Scheduled;
         self.transition(item, status, published_at, None, release).await?;
-        self.reload_view(actor, id).await
+        let view = self.reload_view(actor, id).await?;
+        if view.item.status == ItemStatus::Published {
+            self.emit(item_event(EventKind::ItemPublished, &view.item, actor)).await;
+        }
+        Ok(view)
     }
 
     /// Takes an item back to draft; readers no longer see it.
@@ -813,8 +823,12 @@ impl Core {
 
     /// Deletes an item for good, with its revisions.
     pub async fn delete_item(&self, actor: &Actor, id: i64) -> CoreResult<()> {
-        self.item_for(actor, id, Action::Delete).await?;
-        if self.repo.delete_item(id).await? { Ok(()) } else { Err(CoreError::not_found()) }
+        let item = self.item_for(actor, id, Action::Delete).await?;
+        if !self.repo.delete_item(id).await? {
+            return Err(CoreError::not_found());
+        }
+        self.emit(item_event(EventKind::ItemDeleted, &item, actor)).await;
+        Ok(())
     }
 
     /// Reads an item by id. `password` unlocks a protected body.
@@ -934,8 +948,12 @@ impl Core {
                 continue;
             }
             let at = item.published_at;
+            let summary = item_event(EventKind::ItemPublished, &item, &Actor::System);
             match self.transition(item, ItemStatus::Published, at, None, true).await {
-                Ok(()) => published.push(id),
+                Ok(()) => {
+                    published.push(id);
+                    self.emit(summary).await;
+                }
                 Err(err) if err.code == ErrorCode::EditConflict => {}
                 Err(err) => return Err(err),
             }
@@ -1100,4 +1118,20 @@ fn parse_sort(text: &str) -> CoreResult<ItemSort> {
         }
     };
     Ok(ItemSort { key, descending })
+}
+
+/// The event told to webhooks about `item`: its id, kind, title, slug, status, author and
+/// times (never its password or body).
+fn item_event(kind: EventKind, item: &Item, actor: &Actor) -> DomainEvent {
+    let data = serde_json::json!({
+        "id": item.id,
+        "kind": item.kind.as_str(),
+        "title": item.title,
+        "slug": item.slug,
+        "status": item.status.as_str(),
+        "author_id": item.author.id,
+        "published_at": item.published_at,
+        "updated_at": item.updated_at,
+    });
+    DomainEvent::new(kind, item.id, actor.user_id(), data)
 }

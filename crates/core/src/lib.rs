@@ -5,18 +5,27 @@ pub mod abuse;
 pub mod accounts;
 pub mod apikeys;
 pub mod audit;
+pub mod comments;
 pub mod content;
 pub mod error;
+pub mod events;
+pub mod likes;
+pub mod links;
 pub mod locale;
+pub mod media;
 pub mod model;
+pub mod notes;
+pub mod notifications;
 pub mod paging;
 pub mod permission;
 pub mod ports;
 pub mod sealing;
 pub mod secrets;
 pub mod settings;
+pub mod stats;
 pub mod taxonomy;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::{Arc, RwLock};
 

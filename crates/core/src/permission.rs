@@ -262,6 +262,27 @@ pub enum Action {
     ManageApiKeys,
     /// Read the security event log.
     ViewAuditLog,
+    /// Write a comment on an item (`Resource::Item`). Open to anonymous visitors on public
+    /// items; whether the item takes comments is the comment service's rule.
+    Comment,
+    /// Like an item, a comment or a note: allowed to whoever may see it.
+    Like,
+    /// Approve, hold, mark as spam, hide or trash comments, and see commenters' e-mail, IP
+    /// and user agent: on one item's comments (`Resource::Item`, its author may) or on all
+    /// of them (`Resource::Site`, editors and admins).
+    Moderate,
+    /// Upload media (`Resource::Site`).
+    Upload,
+    /// Create, change and delete friend links and review applications.
+    ManageLinks,
+    /// Read page-view statistics.
+    ViewStats,
+    /// Read, mark and delete one's own notifications.
+    ReadNotifications,
+    /// Send notifications to other users through the API.
+    ManageNotifications,
+    /// Create, change and delete webhooks and read their delivery log.
+    ManageWebhooks,
 }
 
 impl Action {
@@ -282,6 +303,15 @@ impl Action {
         Action::ManageUsers,
         Action::ManageApiKeys,
         Action::ViewAuditLog,
+        Action::Comment,
+        Action::Like,
+        Action::Moderate,
+        Action::Upload,
+        Action::ManageLinks,
+        Action::ViewStats,
+        Action::ReadNotifications,
+        Action::ManageNotifications,
+        Action::ManageWebhooks,
     ];
 
     /// The spelling in the audit log, e.g. `manage_taxonomy`.
@@ -302,6 +332,15 @@ impl Action {
             Action::ManageUsers => "manage_users",
             Action::ManageApiKeys => "manage_api_keys",
             Action::ViewAuditLog => "view_audit_log",
+            Action::Comment => "comment",
+            Action::Like => "like",
+            Action::Moderate => "moderate",
+            Action::Upload => "upload",
+            Action::ManageLinks => "manage_links",
+            Action::ViewStats => "view_stats",
+            Action::ReadNotifications => "read_notifications",
+            Action::ManageNotifications => "manage_notifications",
+            Action::ManageWebhooks => "manage_webhooks",
         }
     }
 }
@@ -315,6 +354,14 @@ pub enum Resource {
     NewItem { kind: ItemKind },
     /// An existing item.
     Item { kind: ItemKind, author_id: i64, status: ItemStatus, origin: Origin },
+    /// A comment: who wrote the item it is on, and who wrote it (`None` for a guest).
+    Comment { item_author_id: i64, author_id: Option<i64> },
+    /// A note that does not exist yet.
+    NewNote,
+    /// A short note (emlog 微语, Qexo 说说).
+    Note { author_id: i64, private: bool, origin: Origin },
+    /// An uploaded file.
+    Media { uploader_id: i64, origin: Origin },
 }
 
 impl Resource {
@@ -324,6 +371,10 @@ impl Resource {
             Resource::Site => "site".into(),
             Resource::NewItem { kind } => format!("new_{kind}"),
             Resource::Item { kind, .. } => kind.to_string(),
+            Resource::Comment { .. } => "comment".into(),
+            Resource::NewNote => "new_note".into(),
+            Resource::Note { .. } => "note".into(),
+            Resource::Media { .. } => "media".into(),
         }
     }
 }
@@ -384,12 +435,29 @@ pub fn is_public(status: ItemStatus) -> bool {
     status == ItemStatus::Published
 }
 
+/// Whether anyone, signed in or not, may do `action` to `resource`: read what is public,
+/// and comment on or like it.
+fn open_to_anyone(action: Action, resource: Resource) -> bool {
+    match (action, resource) {
+        (Action::View | Action::Comment | Action::Like, Resource::Item { status, .. }) => is_public(status),
+        (Action::View | Action::Like, Resource::Comment { .. }) | (Action::View, Resource::Media { .. }) => {
+            true
+        }
+        (Action::View | Action::Like, Resource::Note { private, .. }) => !private,
+        _ => false,
+    }
+}
+
 fn required_scope(action: Action, resource: Resource) -> Option<Scope> {
     match action {
         Action::View | Action::ViewRevisions => match resource {
-            Resource::Item { status, .. } if is_public(status) && action == Action::View => None,
+            _ if action == Action::View && open_to_anyone(action, resource) => None,
             _ => Some(Scope::ContentRead),
         },
+        Action::Comment | Action::Like | Action::Moderate | Action::Upload => Some(Scope::ContentWrite),
+        Action::ViewStats | Action::ReadNotifications => Some(Scope::ContentRead),
+        Action::ManageLinks | Action::ManageWebhooks => Some(Scope::SettingsWrite),
+        Action::ManageNotifications => Some(Scope::Admin),
         Action::Create
         | Action::Edit
         | Action::Trash
@@ -414,15 +482,28 @@ fn key_allows(grant: KeyGrant, action: Action, resource: Resource) -> bool {
         if origin == Origin::Api { grant.can_write_own } else { grant.can_write_other }
     };
     match (action, resource) {
-        (Action::View | Action::ViewRevisions, _) => true,
-        (Action::Create, _) => grant.can_write_own,
-        (Action::CreateTag, _) => grant.can_write_own || grant.can_write_other,
-        (Action::Edit | Action::Publish | Action::Pin, Resource::Item { origin, .. }) => may_write(origin),
-        (Action::Trash | Action::Delete, Resource::Item { origin, .. }) => match grant.can_delete {
+        (Action::View | Action::ViewRevisions | Action::ReadNotifications, _) => true,
+        (Action::Create | Action::Upload, _) => grant.can_write_own,
+        (Action::CreateTag | Action::Comment | Action::Like, _) => {
+            grant.can_write_own || grant.can_write_other
+        }
+        (Action::Moderate, _) => grant.can_write_other,
+        (
+            Action::Edit | Action::Publish | Action::Pin,
+            Resource::Item { origin, .. } | Resource::Note { origin, .. } | Resource::Media { origin, .. },
+        ) => may_write(origin),
+        (Action::Edit, Resource::Comment { .. }) => grant.can_write_other,
+        (
+            Action::Trash | Action::Delete,
+            Resource::Item { origin, .. } | Resource::Note { origin, .. } | Resource::Media { origin, .. },
+        ) => match grant.can_delete {
             DeleteGrant::Everything => true,
             DeleteGrant::ApiOrigin => origin == Origin::Api,
             DeleteGrant::Nothing => false,
         },
+        (Action::Trash | Action::Delete, Resource::Comment { .. }) => {
+            grant.can_delete == DeleteGrant::Everything
+        }
         _ => false,
     }
 }
@@ -437,8 +518,7 @@ fn key_allows(grant: KeyGrant, action: Action, resource: Resource) -> bool {
 /// key's flags narrow its user's rights (see [`KeyGrant`]); a personal access token's
 /// scopes narrow its owner's rights.
 pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<(), Denial> {
-    let public_read =
-        action == Action::View && matches!(resource, Resource::Item { status, .. } if is_public(status));
+    let public_read = open_to_anyone(action, resource);
     let principal = match actor {
         Actor::Anonymous if public_read => return Ok(()),
         Actor::Anonymous => return Err(Denial::NotSignedIn),
@@ -469,23 +549,64 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
                 Action::ManageSettings
                 | Action::ManageUsers
                 | Action::ManageApiKeys
-                | Action::ViewAuditLog => Err(Denial::Role),
+                | Action::ViewAuditLog
+                | Action::ManageWebhooks => Err(Denial::Role),
                 _ => Ok(()),
             };
         }
         _ => {}
     }
+    let own = |owner: i64| if owner == principal.user_id { Ok(()) } else { Err(Denial::NotOwner) };
     match (action, resource) {
-        (Action::ManageOwnCredentials, _) => Ok(()),
+        (Action::ManageOwnCredentials | Action::ReadNotifications, _) => Ok(()),
         (
             Action::ManageSettings
             | Action::ManageTaxonomy
             | Action::Pin
             | Action::ManageUsers
             | Action::ManageApiKeys
-            | Action::ViewAuditLog,
+            | Action::ViewAuditLog
+            | Action::ManageLinks
+            | Action::ViewStats
+            | Action::ManageNotifications
+            | Action::ManageWebhooks,
             _,
         ) => Err(Denial::Role),
+        (Action::Upload, _) => match role {
+            Role::Subscriber => Err(Denial::Role),
+            _ => Ok(()),
+        },
+        // Signed-in readers comment on and like what they may see.
+        (Action::Comment | Action::Like, Resource::Item { .. }) => authorize(actor, Action::View, resource),
+        (Action::Moderate, Resource::Item { author_id, .. }) => match role {
+            Role::Author => own(author_id),
+            _ => Err(Denial::Role),
+        },
+        (Action::Moderate, _) => Err(Denial::Role),
+        (_, Resource::Comment { item_author_id, author_id }) => match action {
+            Action::View | Action::Like => Ok(()),
+            // A commenter edits and withdraws their own words; an author moderates the
+            // comments on their own items.
+            Action::Edit | Action::Trash if author_id == Some(principal.user_id) => Ok(()),
+            Action::Edit | Action::Trash | Action::Delete if role == Role::Author => own(item_author_id),
+            _ => Err(Denial::NotOwner),
+        },
+        (Action::Create, Resource::NewNote) => match role {
+            Role::Author => Ok(()),
+            _ => Err(Denial::Role),
+        },
+        (_, Resource::Note { author_id, private, .. }) => match action {
+            Action::View | Action::Like if !private => Ok(()),
+            Action::View | Action::Like => own(author_id),
+            Action::Edit | Action::Trash | Action::Delete if role == Role::Author => own(author_id),
+            Action::Edit | Action::Trash | Action::Delete => Err(Denial::Role),
+            _ => Err(Denial::Role),
+        },
+        (_, Resource::Media { uploader_id, .. }) => match action {
+            Action::View => Ok(()),
+            Action::Edit | Action::Trash | Action::Delete if role != Role::Subscriber => own(uploader_id),
+            _ => Err(Denial::Role),
+        },
         (Action::CreateTag, _) => match role {
             Role::Author => Ok(()),
             _ => Err(Denial::Role),

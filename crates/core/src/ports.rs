@@ -578,6 +578,16 @@ pub trait ChangeCounter: Send + Sync {
     fn generation(&self) -> u64;
 }
 
+// Each feature's repository port lives beside its use cases.
+pub use crate::comments::CommentRepository;
+pub use crate::likes::LikeRepository;
+pub use crate::links::LinkRepository;
+pub use crate::media::MediaRepository;
+pub use crate::notes::NoteRepository;
+pub use crate::notifications::NotificationRepository;
+pub use crate::stats::StatsRepository;
+pub use crate::webhooks::WebhookRepository;
+
 /// Everything the core stores. One backend implements all of it.
 pub trait Repository:
     UserRepository
@@ -587,6 +597,14 @@ pub trait Repository:
     + ContentRepository
     + TaxonomyRepository
     + SettingsRepository
+    + CommentRepository
+    + LikeRepository
+    + NoteRepository
+    + MediaRepository
+    + LinkRepository
+    + NotificationRepository
+    + StatsRepository
+    + WebhookRepository
     + ChangeCounter
 {
 }
@@ -599,6 +617,14 @@ impl<T> Repository for T where
         + ContentRepository
         + TaxonomyRepository
         + SettingsRepository
+        + CommentRepository
+        + LikeRepository
+        + NoteRepository
+        + MediaRepository
+        + LinkRepository
+        + NotificationRepository
+        + StatsRepository
+        + WebhookRepository
         + ChangeCounter
 {
 }

@@ -3,9 +3,17 @@
 
 mod abuse;
 mod audit;
+mod comments;
 mod content;
 mod identity;
+mod likes;
+mod links;
+mod media;
+mod notes;
+mod notifications;
+mod stats;
 mod taxonomy;
+mod webhooks;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -23,7 +31,13 @@ use sqlx::sqlite::{
 };
 
 /// Schema migrations, applied in order at open.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "comments_likes_notes", include_str!("../migrations/0002_comments_likes_notes.sql")),
+    (3, "media", include_str!("../migrations/0003_media.sql")),
+    (4, "links_notifications_stats", include_str!("../migrations/0004_links_notifications_stats.sql")),
+    (5, "webhooks", include_str!("../migrations/0005_webhooks.sql")),
+];
 
 /// The SQLite store. Clones share the pools.
 #[derive(Clone, Debug)]

@@ -1,0 +1,14 @@
+//! Friend links and the public application form.
+
+use axum::Router;
+use inkstone_http::AppState;
+use utoipa::OpenApi;
+
+/// This module's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi()]
+pub struct Api;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,3 @@
+-- Inkstone schema, version 2: comments, likes, notes.
+
+SELECT 1;

@@ -1,0 +1,3 @@
+-- Inkstone schema, version 3: media.
+
+SELECT 1;

@@ -1,0 +1,3 @@
+-- Inkstone schema, version 4: links, notifications, stats.
+
+SELECT 1;

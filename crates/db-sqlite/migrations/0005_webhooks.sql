@@ -1,0 +1,3 @@
+-- Inkstone schema, version 5: webhooks.
+
+SELECT 1;

@@ -1,0 +1,8 @@
+//! Webhooks and their deliveries.
+
+use inkstone_core::webhooks::WebhookRepository;
+
+use crate::SqliteStore;
+
+#[async_trait::async_trait]
+impl WebhookRepository for SqliteStore {}
