@@ -28,6 +28,18 @@ fn item(kind: ItemKind, author_id: i64, status: ItemStatus) -> Resource {
     Resource::Item { kind, author_id, status, origin: Origin::Console }
 }
 
+fn comment(item_author_id: i64, author_id: Option<i64>) -> Resource {
+    Resource::Comment { item_author_id, author_id }
+}
+
+fn note(author_id: i64, private: bool) -> Resource {
+    Resource::Note { author_id, private, origin: Origin::Console }
+}
+
+fn media(uploader_id: i64, origin: Origin) -> Resource {
+    Resource::Media { uploader_id, origin }
+}
+
 fn api_item(author_id: i64, status: ItemStatus) -> Resource {
     Resource::Item { kind: ItemKind::Post, author_id, status, origin: Origin::Api }
 }
@@ -218,6 +230,151 @@ fn table() -> Vec<Row> {
             site,
             Err(Denial::Scope),
         ),
+        // Comments and likes: open to anyone on what is public; moderation is the item
+        // author's (authors) or an editor's.
+        ("anon comments on a published post", Actor::Anonymous, Comment, item(Post, OTHER, Published), ok),
+        (
+            "anon comments on a draft",
+            Actor::Anonymous,
+            Comment,
+            item(Post, OTHER, Draft),
+            Err(Denial::NotSignedIn),
+        ),
+        ("anon likes a published post", Actor::Anonymous, Like, item(Post, OTHER, Published), ok),
+        ("anon likes a comment", Actor::Anonymous, Like, comment(OTHER, None), ok),
+        ("subscriber comments", user(Role::Subscriber), Comment, item(Post, OTHER, Published), ok),
+        (
+            "subscriber comments on a draft",
+            user(Role::Subscriber),
+            Comment,
+            item(Post, OTHER, Draft),
+            Err(Denial::Role),
+        ),
+        ("author comments on own draft", user(Author), Comment, item(Post, ME, Draft), ok),
+        (
+            "read-only key comments",
+            key(Admin, READ_ONLY),
+            Comment,
+            item(Post, OTHER, Published),
+            Err(Denial::KeyFlags),
+        ),
+        (
+            "read-scoped token likes",
+            token(Admin, &[Scope::ContentRead]),
+            Like,
+            item(Post, OTHER, Published),
+            Err(Denial::Scope),
+        ),
+        ("author moderates own post", user(Author), Moderate, item(Post, ME, Published), ok),
+        (
+            "author moderates another's post",
+            user(Author),
+            Moderate,
+            item(Post, OTHER, Published),
+            Err(Denial::NotOwner),
+        ),
+        ("author moderates everything", user(Author), Moderate, site, Err(Denial::Role)),
+        ("editor moderates everything", user(Editor), Moderate, site, ok),
+        (
+            "contributor moderates own post",
+            user(Contributor),
+            Moderate,
+            item(Post, ME, Draft),
+            Err(Denial::Role),
+        ),
+        (
+            "anon moderates",
+            Actor::Anonymous,
+            Moderate,
+            item(Post, OTHER, Published),
+            Err(Denial::NotSignedIn),
+        ),
+        ("own-only key moderates", key(Admin, OWN_ONLY), Moderate, site, Err(Denial::KeyFlags)),
+        ("commenter edits own comment", user(Role::Subscriber), Edit, comment(OTHER, Some(ME)), ok),
+        ("commenter trashes own comment", user(Role::Subscriber), Trash, comment(OTHER, Some(ME)), ok),
+        (
+            "commenter deletes own comment",
+            user(Role::Subscriber),
+            Delete,
+            comment(OTHER, Some(ME)),
+            Err(Denial::NotOwner),
+        ),
+        (
+            "subscriber edits another's comment",
+            user(Role::Subscriber),
+            Edit,
+            comment(OTHER, Some(OTHER)),
+            Err(Denial::NotOwner),
+        ),
+        ("author deletes a comment on own post", user(Author), Delete, comment(ME, None), ok),
+        (
+            "author edits a comment on another's post",
+            user(Author),
+            Edit,
+            comment(OTHER, None),
+            Err(Denial::NotOwner),
+        ),
+        ("editor deletes any comment", user(Editor), Delete, comment(OTHER, None), ok),
+        ("full key deletes a comment", key(Admin, FULL), Delete, comment(OTHER, None), ok),
+        (
+            "own-only key deletes a comment",
+            key(Admin, OWN_ONLY),
+            Delete,
+            comment(OTHER, None),
+            Err(Denial::KeyFlags),
+        ),
+        // Notes: authors and up write their own; private ones are their author's and editors'.
+        ("author writes a note", user(Author), Create, Resource::NewNote, ok),
+        ("contributor writes a note", user(Contributor), Create, Resource::NewNote, Err(Denial::Role)),
+        ("anon reads a public note", Actor::Anonymous, View, note(OTHER, false), ok),
+        ("anon reads a private note", Actor::Anonymous, View, note(OTHER, true), Err(Denial::NotSignedIn)),
+        ("author reads another's private note", user(Author), View, note(OTHER, true), Err(Denial::NotOwner)),
+        ("author reads own private note", user(Author), View, note(ME, true), ok),
+        ("editor reads a private note", user(Editor), View, note(OTHER, true), ok),
+        ("anon likes a private note", Actor::Anonymous, Like, note(OTHER, true), Err(Denial::NotSignedIn)),
+        ("author deletes another's note", user(Author), Delete, note(OTHER, false), Err(Denial::NotOwner)),
+        ("author deletes own note", user(Author), Delete, note(ME, false), ok),
+        // Media: contributors and up upload; uploaders manage their own files.
+        ("contributor uploads", user(Contributor), Upload, site, ok),
+        ("subscriber uploads", user(Role::Subscriber), Upload, site, Err(Denial::Role)),
+        ("anon uploads", Actor::Anonymous, Upload, site, Err(Denial::NotSignedIn)),
+        ("read-only key uploads", key(Admin, READ_ONLY), Upload, site, Err(Denial::KeyFlags)),
+        ("anon reads media", Actor::Anonymous, View, media(OTHER, Origin::Console), ok),
+        ("contributor deletes own media", user(Contributor), Delete, media(ME, Origin::Console), ok),
+        (
+            "author deletes another's media",
+            user(Author),
+            Delete,
+            media(OTHER, Origin::Console),
+            Err(Denial::NotOwner),
+        ),
+        ("own-only key deletes api media", key(Admin, OWN_ONLY), Delete, media(OTHER, Origin::Api), ok),
+        (
+            "own-only key deletes console media",
+            key(Admin, OWN_ONLY),
+            Delete,
+            media(OTHER, Origin::Console),
+            Err(Denial::KeyFlags),
+        ),
+        // Site features.
+        ("editor manages friend links", user(Editor), ManageLinks, site, ok),
+        ("author manages friend links", user(Author), ManageLinks, site, Err(Denial::Role)),
+        ("editor reads statistics", user(Editor), ViewStats, site, ok),
+        ("author reads statistics", user(Author), ViewStats, site, Err(Denial::Role)),
+        ("subscriber reads own notifications", user(Role::Subscriber), ReadNotifications, site, ok),
+        ("anon reads notifications", Actor::Anonymous, ReadNotifications, site, Err(Denial::NotSignedIn)),
+        ("editor sends notifications", user(Editor), ManageNotifications, site, ok),
+        ("author sends notifications", user(Author), ManageNotifications, site, Err(Denial::Role)),
+        ("admin manages webhooks", user(Admin), ManageWebhooks, site, ok),
+        ("editor manages webhooks", user(Editor), ManageWebhooks, site, Err(Denial::Role)),
+        (
+            "settings-scoped token manages webhooks",
+            token(Admin, &[Scope::SettingsWrite]),
+            ManageWebhooks,
+            site,
+            ok,
+        ),
+        ("full key manages webhooks", key(Admin, FULL), ManageWebhooks, site, Err(Denial::KeyFlags)),
     ]
 }
 
@@ -331,6 +488,18 @@ fn delegates_never_exceed_their_user() {
                     resources.push(Resource::Item { kind, author_id, status: *status, origin: *origin });
                 }
             }
+        }
+    }
+    resources.push(Resource::NewNote);
+    for owner in [ME, OTHER] {
+        for origin in Origin::ALL {
+            resources.push(Resource::Media { uploader_id: owner, origin: *origin });
+            for private in [false, true] {
+                resources.push(Resource::Note { author_id: owner, private, origin: *origin });
+            }
+        }
+        for author in [None, Some(ME), Some(OTHER)] {
+            resources.push(Resource::Comment { item_author_id: owner, author_id: author });
         }
     }
     let grants = [READ_ONLY, OWN_ONLY, FULL, KeyGrant { can_write_other: true, ..READ_ONLY }];
