@@ -456,3 +456,24 @@ async fn only_admins_manage_webhooks() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_receiver_that_does_not_answer_in_time_is_a_failed_attempt() {
+    use inkstone_server::webhooks::{Deliverer, deliver_due};
+    let app = TestApp::new().await;
+    let (_, admin) = app.user("admin", Role::Admin).await;
+    let receiver = Receiver::start(&[(200, "too late")]).await;
+    allow_private(&app, true).await;
+    let (webhook, _) = create_webhook(&app, &admin, &receiver.url, &["item.published"]).await;
+    publish(&app, &admin, "Slow").await;
+    let gate = receiver.state.gate.write().await;
+    let deliverer = Arc::new(Deliverer::new().with_timeout(StdDuration::from_millis(300)));
+    let stop = tokio_util::sync::CancellationToken::new();
+    assert_eq!(deliver_due(&app.core, &deliverer, &stop).await, 1);
+    drop(gate);
+    let delivery = deliveries(&app, &admin, webhook).await[0].clone();
+    let attempt = &delivery["attempt_log"][0];
+    assert_eq!((delivery["status"].as_str(), attempt["status_code"].clone()), (Some("pending"), Value::Null));
+    assert!(attempt["error"].as_str().unwrap().starts_with("timed out"), "{attempt}");
+    assert!(attempt["duration_ms"].as_i64().unwrap() >= 300);
+}
