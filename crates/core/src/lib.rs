@@ -66,6 +66,8 @@ pub struct Core {
     settings: RwLock<Arc<Settings>>,
     /// Settings reloads that found a change (made by another process).
     settings_changes: std::sync::atomic::AtomicU64,
+    /// Wakes the webhook delivery worker when deliveries are queued.
+    webhook_wakeup: tokio::sync::Notify,
 }
 
 impl Core {
@@ -81,6 +83,7 @@ impl Core {
             services,
             settings: RwLock::new(Arc::new(Settings::default())),
             settings_changes: std::sync::atomic::AtomicU64::new(0),
+            webhook_wakeup: tokio::sync::Notify::new(),
         };
         core.reload_settings().await?;
         Ok(core)

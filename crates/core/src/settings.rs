@@ -110,6 +110,12 @@ pub const SETTINGS: &[SettingDef] = &[
         default: "600",
         description: "How far a signed request's req_time may be from the server's clock, in seconds; each signature is accepted once.",
     },
+    SettingDef {
+        key: "webhooks.allow_private_targets",
+        kind: SettingKind::Bool,
+        default: "false",
+        description: "Let webhooks go to loopback, private, link-local and other non-public addresses (off: refused when saved and at delivery).",
+    },
 ];
 
 /// Looks up a known setting.

@@ -6,6 +6,7 @@ pub mod config;
 pub mod import;
 pub mod keyfile;
 pub mod mail;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -233,6 +233,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let stop = CancellationToken::new();
     let jobs = tokio::spawn(inkstone_server::run_jobs(core.clone(), stop.clone()));
+    let webhooks = tokio::spawn(inkstone_server::webhooks::run_webhook_worker(core.clone(), stop.clone()));
     eprintln!("Inkstone listening on http://{}", listener.local_addr()?);
     let shutdown = shutdown_signal(stop.clone());
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -241,6 +242,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .context("server error")?;
     stop.cancel();
     let _ = jobs.await;
+    // Attempts under way finish (each within its 10 s timeout); nothing new is claimed.
+    let _ = webhooks.await;
     store.close().await;
     eprintln!("Inkstone stopped cleanly.");
     Ok(())

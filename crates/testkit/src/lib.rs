@@ -263,4 +263,19 @@ impl TestApp {
         assert_eq!(response.status, StatusCode::CREATED, "create failed: {}", response.text());
         response.json()
     }
+
+    /// One pass of the webhook delivery worker: an attempt at every delivery due by the
+    /// test clock (real HTTP, 10 s timeout each); returns how many attempts were made.
+    pub async fn deliver_webhooks(&self) -> usize {
+        let deliverer = Arc::new(inkstone_server::webhooks::Deliverer::new());
+        let stop = tokio_util::sync::CancellationToken::new();
+        inkstone_server::webhooks::deliver_due(&self.core, &deliverer, &stop).await
+    }
+
+    /// Starts the webhook delivery worker in the background, as `inkstone serve` does: woken
+    /// whenever deliveries are queued, until the test's runtime ends.
+    pub fn start_webhook_worker(&self) {
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(inkstone_server::webhooks::run_webhook_worker(self.core.clone(), stop));
+    }
 }
