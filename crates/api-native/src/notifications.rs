@@ -187,7 +187,10 @@ pub async fn send_notification(
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications",
     responses((status = 200, body = Affected), (status = 401, body = Problem)),
     security(("bearer" = []), ("session" = [])))]
-pub async fn mark_all_read(State(state): State<AppState>, Caller(auth): Caller) -> ApiResult<axum::Json<Affected>> {
+pub async fn mark_all_read(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+) -> ApiResult<axum::Json<Affected>> {
     let count = state.core.mark_all_notifications_read(&auth.actor).await?;
     Ok(axum::Json(Affected { count }))
 }
@@ -197,7 +200,10 @@ pub async fn mark_all_read(State(state): State<AppState>, Caller(auth): Caller) 
 #[utoipa::path(delete, path = "/api/v1/notifications", tag = "notifications",
     responses((status = 200, body = Affected), (status = 401, body = Problem)),
     security(("bearer" = []), ("session" = [])))]
-pub async fn delete_read(State(state): State<AppState>, Caller(auth): Caller) -> ApiResult<axum::Json<Affected>> {
+pub async fn delete_read(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+) -> ApiResult<axum::Json<Affected>> {
     let count = state.core.delete_read_notifications(&auth.actor).await?;
     Ok(axum::Json(Affected { count }))
 }

@@ -211,8 +211,7 @@ fn check_link_url(field: &str, value: &str) -> CoreResult<String> {
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
         !host.is_empty() && !host.starts_with(':') && !host.starts_with('.')
     });
-    if !host_ok || value.len() > MAX_URL_BYTES || value.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    if !host_ok || value.len() > MAX_URL_BYTES || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(CoreError::invalid(
             field,
             "must be an http or https URL with a host",

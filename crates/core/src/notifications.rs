@@ -94,13 +94,18 @@ pub struct NotificationPage {
 /// recipient and never touches anyone else's.
 #[async_trait]
 pub trait NotificationRepository: Send + Sync {
-    async fn insert_notification(&self, user_id: i64, notification: NewNotification)
-    -> CoreResult<Notification>;
+    async fn insert_notification(
+        &self,
+        user_id: i64,
+        notification: NewNotification,
+    ) -> CoreResult<Notification>;
     /// Writes one copy for every active admin in one statement; returns how many.
     async fn insert_notification_for_admins(&self, notification: NewNotification) -> CoreResult<u64>;
     /// Newest first; the total matching and the user's unread count.
-    async fn list_notifications(&self, query: &NotificationQuery)
-    -> CoreResult<(Vec<Notification>, i64, i64)>;
+    async fn list_notifications(
+        &self,
+        query: &NotificationQuery,
+    ) -> CoreResult<(Vec<Notification>, i64, i64)>;
     async fn notification(&self, user_id: i64, id: i64) -> CoreResult<Option<Notification>>;
     /// Sets or clears `read_at` (a notification already read keeps its first time);
     /// `None` if the user has no such notification.
@@ -278,8 +283,12 @@ impl Core {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_NOTIFICATIONS_PAGE);
         crate::paging::check_per_page(per_page, MAX_NOTIFICATIONS_PAGE)?;
-        let query =
-            NotificationQuery { user_id, unread_only, offset: crate::paging::offset(page, per_page)?, limit: per_page };
+        let query = NotificationQuery {
+            user_id,
+            unread_only,
+            offset: crate::paging::offset(page, per_page)?,
+            limit: per_page,
+        };
         let (items, total, unread) = self.repo.list_notifications(&query).await?;
         Ok(NotificationPage { items, total, unread, page, per_page })
     }
@@ -341,9 +350,14 @@ impl Core {
         };
         match input.to {
             Recipients::User(user_id) => {
-                let active = self.repo.user_by_id(user_id).await?.is_some_and(|u| u.status == UserStatus::Active);
+                let active =
+                    self.repo.user_by_id(user_id).await?.is_some_and(|u| u.status == UserStatus::Active);
                 if !active {
-                    return Err(CoreError::invalid("user_id", "no active user has this id", "没有此 id 的可用用户"));
+                    return Err(CoreError::invalid(
+                        "user_id",
+                        "no active user has this id",
+                        "没有此 id 的可用用户",
+                    ));
                 }
                 self.repo.insert_notification(user_id, notification).await?;
                 Ok(1)

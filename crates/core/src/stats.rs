@@ -356,7 +356,10 @@ mod tests {
             Some(("blog.example.com".into(), "/posts/a".into()))
         );
         assert_eq!(url_host_and_path("http://example.com"), Some(("example.com".into(), "/".into())));
-        assert_eq!(url_host_and_path("http://user:pw@example.com./p"), Some(("example.com".into(), "/p".into())));
+        assert_eq!(
+            url_host_and_path("http://user:pw@example.com./p"),
+            Some(("example.com".into(), "/p".into()))
+        );
         assert_eq!(url_host_and_path("http://[::1]:80/x"), Some(("[::1]".into(), "/x".into())));
         assert_eq!(url_host_and_path("ftp://example.com/"), None);
         assert_eq!(url_host_and_path("example.com/x"), None);

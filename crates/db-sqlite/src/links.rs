@@ -220,7 +220,8 @@ mod tests {
     async fn a_patch_changes_only_what_it_names() {
         let (_dir, store) = store().await;
         let link = store.insert_link(record("A", "https://a.org", false, 0, 1)).await.unwrap();
-        let approve = LinkRecordPatch { visible: Some(true), updated_at: at(5), ..LinkRecordPatch::default() };
+        let approve =
+            LinkRecordPatch { visible: Some(true), updated_at: at(5), ..LinkRecordPatch::default() };
         let approved = store.update_link(link.id, approve).await.unwrap();
         assert!(approved.visible && approved.applied);
         assert_eq!(approved.description.as_deref(), Some("about A"));

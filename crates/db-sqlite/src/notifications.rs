@@ -231,7 +231,10 @@ mod tests {
 
         // Newest first.
         let (items, total, unread) = store.list_notifications(&page(alice, false)).await.unwrap();
-        assert_eq!((items.iter().map(|n| n.title.as_str()).collect::<Vec<_>>(), total, unread), (vec!["three", "two", "one"], 3, 3));
+        assert_eq!(
+            (items.iter().map(|n| n.title.as_str()).collect::<Vec<_>>(), total, unread),
+            (vec!["three", "two", "one"], 3, 3)
+        );
 
         // Bob cannot touch Alice's, nor she his.
         assert_eq!(store.set_notification_read(bob, one.id, Some(at(9))).await.unwrap(), None);

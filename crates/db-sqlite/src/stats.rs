@@ -114,11 +114,12 @@ impl StatsRepository for SqliteStore {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_error)?;
-        let total_page_pv: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(pv), 0) FROM stats_pages WHERE path = ?")
-            .bind(&hit.path)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let total_page_pv: i64 =
+            sqlx::query_scalar("SELECT COALESCE(SUM(pv), 0) FROM stats_pages WHERE path = ?")
+                .bind(&hit.path)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(HitCounts { site_pv, site_uv, page_pv, page_uv, total_site_pv, total_site_uv, total_page_pv })
     }
@@ -198,17 +199,29 @@ mod tests {
         let again = store.record_hit(&hit(1, "/a", "v1")).await.unwrap();
         assert_eq!((again.site_pv, again.site_uv, again.page_pv, again.page_uv), (2, 1, 2, 1));
         let other_page = store.record_hit(&hit(1, "/b", "v1")).await.unwrap();
-        assert_eq!((other_page.site_pv, other_page.site_uv, other_page.page_pv, other_page.page_uv), (3, 1, 1, 1));
+        assert_eq!(
+            (other_page.site_pv, other_page.site_uv, other_page.page_pv, other_page.page_uv),
+            (3, 1, 1, 1)
+        );
         let other_visitor = store.record_hit(&hit(1, "/a", "v2")).await.unwrap();
         assert_eq!((other_visitor.site_uv, other_visitor.page_pv, other_visitor.page_uv), (2, 3, 2));
         let next_day = store.record_hit(&hit(2, "/a", "v1")).await.unwrap();
         assert_eq!(
-            (next_day.site_pv, next_day.site_uv, next_day.total_site_pv, next_day.total_site_uv, next_day.total_page_pv),
+            (
+                next_day.site_pv,
+                next_day.site_uv,
+                next_day.total_site_pv,
+                next_day.total_site_uv,
+                next_day.total_page_pv
+            ),
             (1, 1, 5, 3, 4)
         );
 
         let days = store.daily_stats(day(1), day(2)).await.unwrap();
-        assert_eq!(days.iter().map(|d| (d.day, d.pv, d.uv)).collect::<Vec<_>>(), vec![(day(1), 4, 2), (day(2), 1, 1)]);
+        assert_eq!(
+            days.iter().map(|d| (d.day, d.pv, d.uv)).collect::<Vec<_>>(),
+            vec![(day(1), 4, 2), (day(2), 1, 1)]
+        );
         assert_eq!(store.daily_stats(day(2), day(9)).await.unwrap().len(), 1);
         let pages = store.top_pages(day(1), day(2), 10).await.unwrap();
         assert_eq!(
@@ -225,7 +238,9 @@ mod tests {
         let tasks: Vec<_> = (0..40)
             .map(|i| {
                 let store = if i % 2 == 0 { first.clone() } else { second.clone() };
-                tokio::spawn(async move { store.record_hit(&hit(5, "/p", &format!("v{}", i % 10))).await.unwrap() })
+                tokio::spawn(async move {
+                    store.record_hit(&hit(5, "/p", &format!("v{}", i % 10))).await.unwrap()
+                })
             })
             .collect();
         for task in tasks {

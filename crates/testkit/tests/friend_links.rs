@@ -28,7 +28,12 @@ async fn create(app: &TestApp, token: &str, body: Value) -> Value {
 async fn names(app: &TestApp, uri: &str, token: Option<&str>) -> Vec<String> {
     let response = app.get(uri, token).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
-    response.json()["items"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_string()).collect()
+    response.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn application(name: &str, url: &str) -> Value {
@@ -54,9 +59,11 @@ async fn editors_manage_links_and_the_public_sees_the_visible_ones() {
     assert_eq!(shown["visible"], true, "visible unless said otherwise");
     assert_eq!(shown["applied"], false);
     assert_eq!(shown["description"], "一个热爱技术的程序员");
-    let first = create(&app, &editor, json!({"name": "First", "url": "https://first.org", "sort_order": 1})).await;
+    let first =
+        create(&app, &editor, json!({"name": "First", "url": "https://first.org", "sort_order": 1})).await;
     let hidden =
-        create(&app, &editor, json!({"name": "Hidden", "url": "http://hidden.net/blog", "visible": false})).await;
+        create(&app, &editor, json!({"name": "Hidden", "url": "http://hidden.net/blog", "visible": false}))
+            .await;
     let hidden_uri = format!("/api/v1/friend-links/{}", hidden["id"]);
 
     assert_eq!(names(&app, "/api/v1/friend-links", None).await, ["First", "张三的博客"], "by sort order");
@@ -80,7 +87,10 @@ async fn editors_manage_links_and_the_public_sees_the_visible_ones() {
     assert_eq!(app.get(&shown_uri, None).await.json()["name"], "张三");
 
     let first_uri = format!("/api/v1/friend-links/{}", first["id"]);
-    assert_eq!(app.call(Method::DELETE, &first_uri, Some(&editor), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call(Method::DELETE, &first_uri, Some(&editor), None).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(app.get(&first_uri, Some(&editor)).await.status, StatusCode::NOT_FOUND);
     let again = app.call(Method::DELETE, &first_uri, Some(&editor), None).await;
     assert_problem(&again, StatusCode::NOT_FOUND, "not_found");
@@ -96,9 +106,21 @@ async fn authors_and_visitors_cannot_manage_links() {
     let uri = format!("/api/v1/friend-links/{}", link["id"]);
     let body = json!({"name": "B", "url": "https://b.org"});
 
-    assert_problem(&app.post("/api/v1/friend-links", Some(&author), body.clone()).await, StatusCode::FORBIDDEN, "forbidden");
-    assert_problem(&app.post("/api/v1/friend-links", None, body).await, StatusCode::UNAUTHORIZED, "unauthenticated");
-    assert_problem(&app.patch(&uri, Some(&author), json!({"visible": true})).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_problem(
+        &app.post("/api/v1/friend-links", Some(&author), body.clone()).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_problem(
+        &app.post("/api/v1/friend-links", None, body).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
+    assert_problem(
+        &app.patch(&uri, Some(&author), json!({"visible": true})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     let delete = app.call(Method::DELETE, &uri, Some(&author), None).await;
     assert_problem(&delete, StatusCode::FORBIDDEN, "forbidden");
     let pending = app.get("/api/v1/friend-links?applied=true", Some(&author)).await;
@@ -128,12 +150,15 @@ async fn bad_urls_and_fields_are_refused_and_nothing_is_stored() {
         assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
         assert_eq!(response.json()["field"], field, "{body}");
     }
-    let unknown = app.post("/api/v1/friend-links", Some(&editor), json!({"name": "x", "url": "https://a.org", "hue": 1})).await;
+    let unknown = app
+        .post("/api/v1/friend-links", Some(&editor), json!({"name": "x", "url": "https://a.org", "hue": 1}))
+        .await;
     assert_problem(&unknown, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
     assert!(names(&app, "/api/v1/friend-links", Some(&editor)).await.is_empty());
 
     create(&app, &editor, json!({"name": "A", "url": "https://www.a.org/"})).await;
-    let same_site = app.post("/api/v1/friend-links", Some(&editor), json!({"name": "A2", "url": "http://A.org"})).await;
+    let same_site =
+        app.post("/api/v1/friend-links", Some(&editor), json!({"name": "A2", "url": "http://A.org"})).await;
     assert_problem(&same_site, StatusCode::CONFLICT, "conflict");
     let b = create(&app, &editor, json!({"name": "B", "url": "https://b.org"})).await;
     let moved = app
@@ -162,7 +187,10 @@ async fn an_application_is_hidden_until_approved_and_notifies_every_admin() {
         app.get(&format!("/api/v1/friend-links/{}", link["id"]), None).await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(names(&app, "/api/v1/friend-links?applied=true&visible=false", Some(&editor)).await, ["王五的博客"]);
+    assert_eq!(
+        names(&app, "/api/v1/friend-links?applied=true&visible=false", Some(&editor)).await,
+        ["王五的博客"]
+    );
 
     for admin in [&root, &boss] {
         let inbox = app.get("/api/v1/notifications", Some(admin)).await.json();
@@ -190,7 +218,10 @@ async fn applications_in_chinese_sites_notify_in_chinese() {
     let app = TestApp::new().await;
     let (_, root) = app.user("root", Role::Admin).await;
     set_settings(&app, &root, json!({"site.language": "zh-CN"})).await;
-    assert_eq!(apply(&app, application("张三的博客", "https://zhangsan.com")).await.status, StatusCode::CREATED);
+    assert_eq!(
+        apply(&app, application("张三的博客", "https://zhangsan.com")).await.status,
+        StatusCode::CREATED
+    );
     let note = &app.get("/api/v1/notifications", Some(&root)).await.json()["items"][0];
     assert_eq!(note["title"], "友链申请 张三的博客", "Qexo's wording");
     assert!(note["body"].as_str().unwrap().starts_with("站点名: 张三的博客\n链接: https://zhangsan.com"));
@@ -256,7 +287,11 @@ async fn a_second_application_for_the_same_site_is_refused_clearly() {
         .await;
     assert_eq!(zh.json()["detail"], "该网址的友链已存在或已提交过申请");
     create(&app, &root, json!({"name": "Listed", "url": "https://listed.org"})).await;
-    assert_problem(&apply(&app, application("L", "https://listed.org")).await, StatusCode::CONFLICT, "conflict");
+    assert_problem(
+        &apply(&app, application("L", "https://listed.org")).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
     assert_eq!(app.get("/api/v1/notifications", Some(&root)).await.json()["total"], 1, "one application");
     let bad = apply(&app, application("Bad", "javascript:alert(1)")).await;
     assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");

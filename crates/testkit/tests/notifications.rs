@@ -28,7 +28,12 @@ async fn send(app: &TestApp, token: &str, body: Value) -> TestResponse {
 }
 
 /// A `comment.created` event as the comment service emits it.
-fn comment_event(comment_id: i64, item_author_id: i64, actor_id: Option<i64>, author_name: &str) -> DomainEvent {
+fn comment_event(
+    comment_id: i64,
+    item_author_id: i64,
+    actor_id: Option<i64>,
+    author_name: &str,
+) -> DomainEvent {
     DomainEvent::new(
         EventKind::CommentCreated,
         comment_id,
@@ -82,9 +87,12 @@ async fn the_recipient_lists_marks_and_deletes_their_notifications() {
     let (_, admin) = app.user("root", Role::Admin).await;
     let (alice, alice_token) = app.user("alice", Role::Subscriber).await;
     for n in 1..=3 {
-        let sent =
-            send(&app, &admin, json!({"user_id": alice.id, "title": format!("Note {n}"), "body": "line 1\nline 2"}))
-                .await;
+        let sent = send(
+            &app,
+            &admin,
+            json!({"user_id": alice.id, "title": format!("Note {n}"), "body": "line 1\nline 2"}),
+        )
+        .await;
         assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text());
         assert_eq!(sent.json()["created"], 1);
     }
@@ -99,7 +107,9 @@ async fn the_recipient_lists_marks_and_deletes_their_notifications() {
     assert_eq!(titles(&first_page.json()), ["Note 3", "Note 2"]);
     assert!(first_page.header("link").unwrap().contains("page=2>; rel=\"next\""));
 
-    let read = app.patch(&format!("/api/v1/notifications/{}", ids[0]), Some(&alice_token), json!({"read": true})).await;
+    let read = app
+        .patch(&format!("/api/v1/notifications/{}", ids[0]), Some(&alice_token), json!({"read": true}))
+        .await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.text());
     assert_eq!(read.json()["read"], true);
     assert_eq!(read.json()["read_at"], "2026-01-01T00:00:00Z");
@@ -108,7 +118,9 @@ async fn the_recipient_lists_marks_and_deletes_their_notifications() {
     assert_eq!((unread["total"].as_i64(), unread["unread_count"].as_i64()), (Some(2), Some(2)));
     assert_eq!(inbox(&app, &alice_token, "").await["unread_count"], 2);
 
-    let again = app.patch(&format!("/api/v1/notifications/{}", ids[0]), Some(&alice_token), json!({"read": false})).await;
+    let again = app
+        .patch(&format!("/api/v1/notifications/{}", ids[0]), Some(&alice_token), json!({"read": false}))
+        .await;
     assert_eq!(again.json()["read"], false);
     assert_eq!(inbox(&app, &alice_token, "").await["unread_count"], 3);
 
@@ -141,16 +153,35 @@ async fn other_users_notifications_are_not_found() {
     let uri = format!("/api/v1/notifications/{id}");
 
     assert_problem(&app.get(&uri, Some(&bob_token)).await, StatusCode::NOT_FOUND, "not_found");
-    assert_problem(&app.patch(&uri, Some(&bob_token), json!({"read": true})).await, StatusCode::NOT_FOUND, "not_found");
-    assert_problem(&app.call(Method::DELETE, &uri, Some(&bob_token), None).await, StatusCode::NOT_FOUND, "not_found");
-    assert_eq!(app.call(Method::POST, "/api/v1/notifications/read-all", Some(&bob_token), None).await.json()["count"], 0);
+    assert_problem(
+        &app.patch(&uri, Some(&bob_token), json!({"read": true})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_problem(
+        &app.call(Method::DELETE, &uri, Some(&bob_token), None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_eq!(
+        app.call(Method::POST, "/api/v1/notifications/read-all", Some(&bob_token), None).await.json()["count"],
+        0
+    );
     assert_eq!(inbox(&app, &bob_token, "").await["total"], 0);
     assert_eq!(inbox(&app, &admin, "").await["total"], 0, "not even admins read others' notifications");
 
     let hers = inbox(&app, &alice_token, "").await;
     assert_eq!((hers["total"].as_i64(), hers["unread_count"].as_i64()), (Some(1), Some(1)), "untouched");
-    assert_problem(&app.get("/api/v1/notifications", None).await, StatusCode::UNAUTHORIZED, "unauthenticated");
-    assert_problem(&app.get("/api/v1/notifications/abc", Some(&alice_token)).await, StatusCode::NOT_FOUND, "not_found");
+    assert_problem(
+        &app.get("/api/v1/notifications", None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
+    assert_problem(
+        &app.get("/api/v1/notifications/abc", Some(&alice_token)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
 }
 
 #[tokio::test]
@@ -163,11 +194,17 @@ async fn sending_needs_manage_notifications_and_valid_input() {
 
     let refused = send(&app, &author, json!({"user_id": alice.id, "title": "Hi"})).await;
     assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
-    assert_problem(&app.post("/api/v1/notifications", None, json!({"title": "Hi"})).await, StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_problem(
+        &app.post("/api/v1/notifications", None, json!({"title": "Hi"})).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
     assert_eq!(inbox(&app, &author, "").await["total"], 0);
 
     // Without a user id: every active admin.
-    let broadcast = send(&app, &editor, json!({"title": "系统维护通知", "body": "今晚 22:00 维护", "link": "/status"})).await;
+    let broadcast =
+        send(&app, &editor, json!({"title": "系统维护通知", "body": "今晚 22:00 维护", "link": "/status"}))
+            .await;
     assert_eq!(broadcast.status, StatusCode::CREATED, "{}", broadcast.text());
     assert_eq!(broadcast.json()["created"], 2);
     for admin in [&root, &boss] {

@@ -57,7 +57,11 @@ async fn only_hits_from_allowed_referers_count() {
     let (_, admin) = app.user("root", Role::Admin).await;
     let off = hit(&app, Some("https://example.com/a"), "UA", None).await;
     assert_eq!(off.status, StatusCode::OK, "{}", off.text());
-    assert_eq!(off.json(), json!({"counted": false, "reason": "no_allowed_domains"}), "an empty list counts nothing");
+    assert_eq!(
+        off.json(),
+        json!({"counted": false, "reason": "no_allowed_domains"}),
+        "an empty list counts nothing"
+    );
     assert_eq!(off.header("cache-control"), Some("no-store"));
 
     set_settings(&app, &admin, json!({"stats.allowed_domains": "Example.com, blog.other.org"})).await;
@@ -78,7 +82,11 @@ async fn only_hits_from_allowed_referers_count() {
         assert_eq!(response.json(), json!({"counted": false, "reason": reason}), "{referer:?}");
     }
     let day = &report(&app, &admin, "?from=2026-01-01&to=2026-01-01").await["days"][0];
-    assert_eq!((day["site_pv"].as_i64(), day["site_uv"].as_i64()), (Some(3), Some(1)), "only allowed hits count");
+    assert_eq!(
+        (day["site_pv"].as_i64(), day["site_uv"].as_i64()),
+        (Some(3), Some(1)),
+        "only allowed hits count"
+    );
 }
 
 #[tokio::test]
@@ -93,7 +101,8 @@ async fn visitors_count_once_a_day_and_anew_the_next_day_with_yesterdays_hashes_
         assert_eq!(body["today"]["site_pv"], n);
         assert_eq!(body["today"]["site_uv"], 1, "the same visitor counts once");
     }
-    let other_page = hit(&app, Some("https://example.com/"), "Firefox", Some(json!({"path": "/b"}))).await.json();
+    let other_page =
+        hit(&app, Some("https://example.com/"), "Firefox", Some(json!({"path": "/b"}))).await.json();
     assert_eq!(other_page["path"], "/b", "the page's own path wins over the Referer's");
     assert_eq!(other_page["today"], json!({"site_pv": 4, "site_uv": 1, "page_pv": 1, "page_uv": 1}));
     let other_browser = counted(&app, "https://example.com/a", "Safari").await;
@@ -122,7 +131,13 @@ async fn visitors_count_once_a_day_and_anew_the_next_day_with_yesterdays_hashes_
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["day"].as_str().unwrap().into(), d["site_pv"].as_i64().unwrap(), d["site_uv"].as_i64().unwrap()))
+        .map(|d| {
+            (
+                d["day"].as_str().unwrap().into(),
+                d["site_pv"].as_i64().unwrap(),
+                d["site_uv"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
@@ -132,7 +147,8 @@ async fn visitors_count_once_a_day_and_anew_the_next_day_with_yesterdays_hashes_
     assert_eq!(days["total"], json!({"site_pv": 7, "site_uv": 4}));
     let pages = app.get("/api/v1/stats/pages?from=2026-01-01&to=2026-01-02", Some(&admin)).await.json();
     assert_eq!(pages["items"], json!([{"path": "/a", "pv": 6, "uv": 4}, {"path": "/b", "pv": 1, "uv": 1}]));
-    let top_one = app.get("/api/v1/stats/pages?from=2026-01-01&to=2026-01-02&limit=1", Some(&admin)).await.json();
+    let top_one =
+        app.get("/api/v1/stats/pages?from=2026-01-01&to=2026-01-02&limit=1", Some(&admin)).await.json();
     assert_eq!(top_one["items"].as_array().unwrap().len(), 1);
 }
 
@@ -147,7 +163,10 @@ async fn no_address_is_ever_stored() {
     counted(&app, "https://example.com/a", "Mozilla/5.0").await;
     let bytes = app.database_bytes();
     for needle in ["198.51.100.77", "2001:db8:77:1", "2001:db8:77:1::/64"] {
-        assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} is stored in the database");
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} is stored in the database"
+        );
     }
 }
 
