@@ -22,7 +22,7 @@ use crate::extract::{Caller, Json, Path, Query};
         mark_notification, delete_notification
     ),
     components(schemas(
-        NotificationOut, NotificationPage, NotificationSend, NotificationSent, NotificationMark, Affected
+        NotificationOut, NotificationPage, NotificationSend, NotificationSent, NotificationMark, NotificationCount
     )),
     tags((name = "notifications", description = "Your notifications; sending them to others"))
 )]
@@ -135,7 +135,7 @@ pub struct NotificationMark {
 
 /// How many notifications a bulk change touched.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Affected {
+pub struct NotificationCount {
     pub count: u64,
 }
 
@@ -185,27 +185,27 @@ pub async fn send_notification(
 
 /// Mark all your notifications read; `count` is how many were unread.
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications",
-    responses((status = 200, body = Affected), (status = 401, body = Problem)),
+    responses((status = 200, body = NotificationCount), (status = 401, body = Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn mark_all_read(
     State(state): State<AppState>,
     Caller(auth): Caller,
-) -> ApiResult<axum::Json<Affected>> {
+) -> ApiResult<axum::Json<NotificationCount>> {
     let count = state.core.mark_all_notifications_read(&auth.actor).await?;
-    Ok(axum::Json(Affected { count }))
+    Ok(axum::Json(NotificationCount { count }))
 }
 
 /// Delete all your notifications that have been read (unread ones stay); `count` is how
 /// many went.
 #[utoipa::path(delete, path = "/api/v1/notifications", tag = "notifications",
-    responses((status = 200, body = Affected), (status = 401, body = Problem)),
+    responses((status = 200, body = NotificationCount), (status = 401, body = Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn delete_read(
     State(state): State<AppState>,
     Caller(auth): Caller,
-) -> ApiResult<axum::Json<Affected>> {
+) -> ApiResult<axum::Json<NotificationCount>> {
     let count = state.core.delete_read_notifications(&auth.actor).await?;
-    Ok(axum::Json(Affected { count }))
+    Ok(axum::Json(NotificationCount { count }))
 }
 
 /// One of your notifications (anyone else's is 404).

@@ -18,7 +18,7 @@ use crate::extract::{Caller, Query};
 #[derive(OpenApi)]
 #[openapi(
     paths(record_hit, daily_stats, top_pages),
-    components(schemas(HitIn, HitOut, TodayCounts, TotalCounts, DayOut, StatsOut, StatsTotals, PageOut, PagesOut)),
+    components(schemas(HitIn, HitOut, HitTodayCounts, HitTotalCounts, DayStatsOut, StatsOut, StatsTotals, PageStatsOut, TopPagesOut)),
     tags((name = "stats", description = "Page-view statistics: the beacon and the reports"))
 )]
 pub struct Api;
@@ -43,7 +43,7 @@ pub struct HitIn {
 
 /// The day's counters after a counted hit.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TodayCounts {
+pub struct HitTodayCounts {
     pub site_pv: i64,
     /// Distinct visitors of the site today.
     pub site_uv: i64,
@@ -54,7 +54,7 @@ pub struct TodayCounts {
 
 /// All-time counters after a counted hit.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TotalCounts {
+pub struct HitTotalCounts {
     pub site_pv: i64,
     /// Sum of daily UVs (visitor-days).
     pub site_uv: i64,
@@ -76,9 +76,9 @@ pub struct HitOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub today: Option<TodayCounts>,
+    pub today: Option<HitTodayCounts>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<TotalCounts>,
+    pub total: Option<HitTotalCounts>,
 }
 
 /// A date range, `YYYY-MM-DD` days in the site's time zone, both ends included.
@@ -107,7 +107,7 @@ pub struct PagesQuery {
 
 /// One day's site counters.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DayOut {
+pub struct DayStatsOut {
     /// `YYYY-MM-DD`.
     pub day: String,
     pub site_pv: i64,
@@ -127,13 +127,13 @@ pub struct StatsTotals {
 pub struct StatsOut {
     pub from: String,
     pub to: String,
-    pub days: Vec<DayOut>,
+    pub days: Vec<DayStatsOut>,
     pub total: StatsTotals,
 }
 
 /// One page's counters over the range.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PageOut {
+pub struct PageStatsOut {
     pub path: String,
     pub pv: i64,
     /// Sum of daily page UVs (visitor-days).
@@ -142,10 +142,10 @@ pub struct PageOut {
 
 /// The most viewed pages of the range, by PV.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PagesOut {
+pub struct TopPagesOut {
     pub from: String,
     pub to: String,
-    pub items: Vec<PageOut>,
+    pub items: Vec<PageStatsOut>,
 }
 
 fn day_text(day: chrono::NaiveDate) -> String {
@@ -191,13 +191,13 @@ pub async fn record_hit(
             reason: None,
             day: Some(day_text(day)),
             path: Some(path),
-            today: Some(TodayCounts {
+            today: Some(HitTodayCounts {
                 site_pv: counts.site_pv,
                 site_uv: counts.site_uv,
                 page_pv: counts.page_pv,
                 page_uv: counts.page_uv,
             }),
-            total: Some(TotalCounts {
+            total: Some(HitTotalCounts {
                 site_pv: counts.total_site_pv,
                 site_uv: counts.total_site_uv,
                 page_pv: counts.total_page_pv,
@@ -232,7 +232,7 @@ pub async fn daily_stats(
         days: report
             .days
             .into_iter()
-            .map(|d| DayOut { day: day_text(d.day), site_pv: d.pv, site_uv: d.uv })
+            .map(|d| DayStatsOut { day: day_text(d.day), site_pv: d.pv, site_uv: d.uv })
             .collect(),
         total: StatsTotals { site_pv: report.total_pv, site_uv: report.total_uv },
     }))
@@ -240,19 +240,19 @@ pub async fn daily_stats(
 
 /// The most viewed pages of a range (editors and admins).
 #[utoipa::path(get, path = "/api/v1/stats/pages", tag = "stats", params(PagesQuery),
-    responses((status = 200, body = PagesOut), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = TopPagesOut), (status = 401, body = Problem), (status = 403, body = Problem),
               (status = 422, body = Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn top_pages(
     State(state): State<AppState>,
     Caller(auth): Caller,
     Query(query): Query<PagesQuery>,
-) -> ApiResult<axum::Json<PagesOut>> {
+) -> ApiResult<axum::Json<TopPagesOut>> {
     let (from, to, pages) =
         state.core.top_pages(&auth.actor, query.from.as_deref(), query.to.as_deref(), query.limit).await?;
-    Ok(axum::Json(PagesOut {
+    Ok(axum::Json(TopPagesOut {
         from: day_text(from),
         to: day_text(to),
-        items: pages.into_iter().map(|p| PageOut { path: p.path, pv: p.pv, uv: p.uv }).collect(),
+        items: pages.into_iter().map(|p| PageStatsOut { path: p.path, pv: p.pv, uv: p.uv }).collect(),
     }))
 }

@@ -315,3 +315,11 @@ async fn applications_are_rate_limited_per_address() {
     app.clock.advance(chrono::Duration::hours(1));
     assert_eq!(apply(&app, application("Site 6", "https://s6.org")).await.status, StatusCode::CREATED);
 }
+
+#[test]
+fn the_routes_are_in_the_openapi_document() {
+    let spec = serde_json::to_value(inkstone_api_native::openapi()).unwrap();
+    for path in ["/api/v1/friend-links", "/api/v1/friend-links/{id}", "/api/v1/friend-links/applications"] {
+        assert!(spec["paths"].get(path).is_some(), "{path} is missing from the OpenAPI document");
+    }
+}

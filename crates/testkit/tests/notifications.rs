@@ -228,3 +228,11 @@ async fn sending_needs_manage_notifications_and_valid_input() {
     let bad_page = app.get("/api/v1/notifications?per_page=101", Some(&root)).await;
     assert_problem(&bad_page, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
 }
+
+#[test]
+fn the_routes_are_in_the_openapi_document() {
+    let spec = serde_json::to_value(inkstone_api_native::openapi()).unwrap();
+    for path in ["/api/v1/notifications", "/api/v1/notifications/{id}", "/api/v1/notifications/read-all"] {
+        assert!(spec["paths"].get(path).is_some(), "{path} is missing from the OpenAPI document");
+    }
+}

@@ -247,3 +247,11 @@ async fn reports_need_view_stats_and_a_valid_range() {
     let pages = app.get("/api/v1/stats/pages", Some(&editor)).await.json();
     assert_eq!(pages["items"], json!([{"path": "/", "pv": 1, "uv": 1}]));
 }
+
+#[test]
+fn the_routes_are_in_the_openapi_document() {
+    let spec = serde_json::to_value(inkstone_api_native::openapi()).unwrap();
+    for path in ["/api/v1/stats", "/api/v1/stats/hits", "/api/v1/stats/pages"] {
+        assert!(spec["paths"].get(path).is_some(), "{path} is missing from the OpenAPI document");
+    }
+}
