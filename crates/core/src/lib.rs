@@ -161,9 +161,11 @@ impl Core {
         self.repo.generation() + self.settings_changes.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Removes expired sessions, captcha challenges, replay records and old rate-limit
-    /// windows; returns how many rows went.
+    /// Removes expired sessions, captcha challenges, replay records, old rate-limit
+    /// windows and past days' visitor hashes; returns how many rows went.
     pub async fn sweep_sessions(&self) -> CoreResult<u64> {
-        Ok(self.repo.delete_expired_sessions(self.now()).await? + self.sweep_abuse_records().await?)
+        Ok(self.repo.delete_expired_sessions(self.now()).await?
+            + self.sweep_abuse_records().await?
+            + self.sweep_stats().await?)
     }
 }

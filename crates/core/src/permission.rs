@@ -487,7 +487,8 @@ fn key_allows(grant: KeyGrant, action: Action, resource: Resource) -> bool {
         (Action::CreateTag | Action::Comment | Action::Like, _) => {
             grant.can_write_own || grant.can_write_other
         }
-        (Action::Moderate, _) => grant.can_write_other,
+        (Action::Moderate | Action::ManageLinks, _) => grant.can_write_other,
+        (Action::ViewStats, _) => true,
         (
             Action::Edit | Action::Publish | Action::Pin,
             Resource::Item { origin, .. } | Resource::Note { origin, .. } | Resource::Media { origin, .. },

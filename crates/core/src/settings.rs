@@ -25,6 +25,9 @@ pub enum SettingKind {
     TimeZone,
     /// One of a fixed list of words.
     Choice(&'static [&'static str]),
+    /// Host names separated by commas or spaces (`example.com, blog.example.org`), stored
+    /// lower-cased as `a, b`; empty allowed.
+    HostList,
 }
 
 /// One known setting.
@@ -116,6 +119,24 @@ pub const SETTINGS: &[SettingDef] = &[
         default: "false",
         description: "Let webhooks go to loopback, private, link-local and other non-public addresses (off: refused when saved and at delivery).",
     },
+    SettingDef {
+        key: "links.applications_open",
+        kind: SettingKind::Bool,
+        default: "true",
+        description: "Accept friend link applications from the public form.",
+    },
+    SettingDef {
+        key: "links.application_captcha",
+        kind: SettingKind::Bool,
+        default: "false",
+        description: "Require a captcha to apply for a friend link.",
+    },
+    SettingDef {
+        key: "stats.allowed_domains",
+        kind: SettingKind::HostList,
+        default: "",
+        description: "Hosts whose pages are counted in page-view statistics (a Referer on one of them or a subdomain); empty: count nothing.",
+    },
 ];
 
 /// Looks up a known setting.
@@ -129,6 +150,31 @@ fn parse_bool(value: &str) -> Option<bool> {
         "false" | "0" | "no" | "off" => Some(false),
         _ => None,
     }
+}
+
+/// Splits a host list on commas and whitespace, lower-cases each host and drops a
+/// trailing dot; `None` if an entry is not a host name (letters, digits, `-`, `.`, an IPv4
+/// address or a bracketed IPv6 address; no scheme, port or path).
+pub fn parse_host_list(value: &str) -> Option<Vec<String>> {
+    let mut hosts: Vec<String> = Vec::new();
+    for entry in value.split(|c: char| c == ',' || c.is_whitespace()).filter(|e| !e.is_empty()) {
+        let host = entry.to_lowercase();
+        let host = host.strip_suffix('.').unwrap_or(&host).to_string();
+        let bracketed = host.starts_with('[') && host.ends_with(']') && host.len() > 2;
+        let plain = !host.is_empty()
+            && host.len() <= 253
+            && !host.starts_with(['.', '-'])
+            && !host.contains("..")
+            && host.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        let ipv6 = bracketed && host[1..host.len() - 1].parse::<std::net::Ipv6Addr>().is_ok();
+        if !(plain || ipv6) {
+            return None;
+        }
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    Some(hosts)
 }
 
 /// Checks `value` for `key` and returns it in canonical form (booleans as `true`/`false`,
@@ -191,6 +237,12 @@ pub fn validate(key: &str, value: &str) -> CoreResult<String> {
                 )
             })
         }
+        SettingKind::HostList => parse_host_list(value).map(|hosts| hosts.join(", ")).ok_or_else(|| {
+            bad(
+                format!("`{value}` is not a list of host names such as `example.com, blog.example.org`"),
+                format!("`{value}` 不是域名列表，例如 `example.com, blog.example.org`"),
+            )
+        }),
         SettingKind::TimeZone => {
             value.parse::<chrono_tz::Tz>().map(|tz| tz.name().to_string()).map_err(|_| {
                 bad(
@@ -292,6 +344,21 @@ impl Settings {
         self.get("auth.registration_captcha") == Some("true")
     }
 
+    /// Whether the public friend link application form is open.
+    pub fn link_applications_open(&self) -> bool {
+        self.get("links.applications_open") != Some("false")
+    }
+
+    /// Whether applying for a friend link needs a captcha.
+    pub fn link_application_captcha(&self) -> bool {
+        self.get("links.application_captcha") == Some("true")
+    }
+
+    /// Hosts counted by page-view statistics, lower-cased; empty: count nothing.
+    pub fn stats_allowed_domains(&self) -> Vec<String> {
+        self.get("stats.allowed_domains").and_then(parse_host_list).unwrap_or_default()
+    }
+
     /// How far a signed request's time may be from now.
     pub fn signature_window(&self) -> chrono::Duration {
         chrono::Duration::seconds(self.integer("auth.signature_window_secs").max(10))
@@ -316,6 +383,15 @@ mod tests {
         assert_eq!(validate("site.language", "zh-cn").unwrap(), "zh-CN");
         assert_eq!(validate("site.time_zone", "Asia/Shanghai").unwrap(), "Asia/Shanghai");
         assert!(validate("site.time_zone", "Mars/Olympus").is_err());
+        assert_eq!(
+            validate("stats.allowed_domains", " Example.COM,blog.example.org  example.com.").unwrap(),
+            "example.com, blog.example.org"
+        );
+        assert_eq!(validate("stats.allowed_domains", "").unwrap(), "");
+        assert!(validate("stats.allowed_domains", "https://example.com").is_err());
+        assert!(validate("stats.allowed_domains", "example.com:8080").is_err());
+        assert!(validate("stats.allowed_domains", "example.com/blog").is_err());
+        assert_eq!(validate("links.applications_open", "off").unwrap(), "false");
         let err = validate("site.titel", "x").unwrap_err();
         assert!(err.detail.unwrap().en.contains("site.title"));
     }

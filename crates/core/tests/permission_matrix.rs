@@ -375,6 +375,18 @@ fn table() -> Vec<Row> {
             ok,
         ),
         ("full key manages webhooks", key(Admin, FULL), ManageWebhooks, site, Err(Denial::KeyFlags)),
+        // Qexo's token is an API key: it reads statistics and, when it may write others'
+        // content, manages friend links.
+        ("read-only key reads statistics", key(Admin, READ_ONLY), ViewStats, site, ok),
+        ("full key manages friend links", key(Admin, FULL), ManageLinks, site, ok),
+        ("own-only key manages friend links", key(Admin, OWN_ONLY), ManageLinks, site, Err(Denial::KeyFlags)),
+        (
+            "full key of an author manages friend links",
+            key(Author, FULL),
+            ManageLinks,
+            site,
+            Err(Denial::Role),
+        ),
     ]
 }
 
