@@ -110,6 +110,24 @@ pub const SETTINGS: &[SettingDef] = &[
         default: "600",
         description: "How far a signed request's req_time may be from the server's clock, in seconds; each signature is accepted once.",
     },
+    SettingDef {
+        key: "comments.moderation",
+        kind: SettingKind::Choice(&["off", "guests", "all"]),
+        default: "guests",
+        description: "Which new comments wait for a moderator: none, those of guests (not signed in), or all but the item's moderators'.",
+    },
+    SettingDef {
+        key: "comments.captcha",
+        kind: SettingKind::Bool,
+        default: "false",
+        description: "Guests must answer a captcha to comment.",
+    },
+    SettingDef {
+        key: "comments.max_links",
+        kind: SettingKind::Integer { min: 0, max: 100 },
+        default: "2",
+        description: "A comment with more links than this waits for a moderator.",
+    },
 ];
 
 /// Looks up a known setting.
@@ -284,6 +302,21 @@ impl Settings {
 
     pub fn registration_captcha(&self) -> bool {
         self.get("auth.registration_captcha") == Some("true")
+    }
+
+    /// Which new comments are held for moderation: `off`, `guests` or `all`.
+    pub fn comment_moderation(&self) -> &str {
+        self.get("comments.moderation").unwrap_or("guests")
+    }
+
+    /// Whether guests must answer a captcha to comment.
+    pub fn comment_captcha(&self) -> bool {
+        self.get("comments.captcha") == Some("true")
+    }
+
+    /// Links a comment may hold before it is held for moderation.
+    pub fn comment_max_links(&self) -> usize {
+        usize::try_from(self.integer("comments.max_links")).unwrap_or(2)
     }
 
     /// How far a signed request's time may be from now.
