@@ -4,11 +4,11 @@
 //! and `GET/PATCH/DELETE /api/v1/comments/{id}`. The rules are the core's
 //! (`inkstone_core::comments`); this module only maps shapes.
 
+use axum::Router;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
 use inkstone_core::abuse::CaptchaAnswer;
 use inkstone_core::comments::{
     ClientInfo, CommentListParams, CommentPatch, CommentStatus, CommentView, NewComment,

@@ -140,13 +140,19 @@ async fn run(
     let set_cookie = if anonymous && !matches!(op, Op::Likers(_)) { set_cookie } else { None };
     let core = &state.core;
     let response = match op {
-        Op::Like => axum::Json(LikeOut::from(core.like(&auth.actor, target, &visitor).await?)).into_response(),
-        Op::Unlike => axum::Json(LikeOut::from(core.unlike(&auth.actor, target, &visitor).await?)).into_response(),
+        Op::Like => {
+            axum::Json(LikeOut::from(core.like(&auth.actor, target, &visitor).await?)).into_response()
+        }
+        Op::Unlike => {
+            axum::Json(LikeOut::from(core.unlike(&auth.actor, target, &visitor).await?)).into_response()
+        }
         Op::Likers(query) => {
             let likers = core.likers(&auth.actor, target, &visitor, query.page, query.per_page).await?;
             let mut response = axum::Json(LikersOut::from(likers)).into_response();
             // `liked` depends on who asks: never share the answer through a cache.
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
             response
         }
     };
@@ -204,5 +210,12 @@ macro_rules! like_endpoints {
 }
 
 like_endpoints!(Item, "/api/v1/posts/{id}/likes", "post", like_post, unlike_post, post_likers);
-like_endpoints!(Comment, "/api/v1/comments/{id}/likes", "comment", like_comment, unlike_comment, comment_likers);
+like_endpoints!(
+    Comment,
+    "/api/v1/comments/{id}/likes",
+    "comment",
+    like_comment,
+    unlike_comment,
+    comment_likers
+);
 like_endpoints!(Note, "/api/v1/notes/{id}/likes", "note", like_note, unlike_note, note_likers);

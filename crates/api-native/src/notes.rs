@@ -143,8 +143,12 @@ pub async fn list_notes(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<NoteListQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let params =
-        NoteListParams { tag: query.tag, author_id: query.author, page: query.page, per_page: query.per_page };
+    let params = NoteListParams {
+        tag: query.tag,
+        author_id: query.author,
+        page: query.page,
+        per_page: query.per_page,
+    };
     let page = state.core.list_notes(&auth.actor, params).await?;
     let headers = crate::paging::paging_headers(&uri, page.page, page.per_page, page.total);
     let body = NotePage {
@@ -196,7 +200,8 @@ pub async fn update_note(
     Path(id): Path<i64>,
     Json(input): Json<NotePatchDto>,
 ) -> ApiResult<axum::Json<NoteOut>> {
-    let patch = NotePatch { body: input.body, tags: input.tags, private: input.private, values: input.values };
+    let patch =
+        NotePatch { body: input.body, tags: input.tags, private: input.private, values: input.values };
     Ok(axum::Json(state.core.update_note(&auth.actor, id, patch).await?.into()))
 }
 

@@ -717,7 +717,6 @@ impl Core {
             None => None,
         };
         let status = match patch.status {
-            Some(status) if status == comment.status => None,
             Some(CommentStatus::Trashed) if !moderator => {
                 self.require(actor, Action::Trash, comment_resource(&comment)).await?;
                 Some(CommentStatus::Trashed)
@@ -727,7 +726,8 @@ impl Core {
                 Some(status)
             }
             None => None,
-        };
+        }
+        .filter(|status| *status != comment.status);
         if body.is_none() && status.is_none() {
             return Ok(comment_view(actor, comment));
         }
