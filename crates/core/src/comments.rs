@@ -418,11 +418,11 @@ pub(crate) fn comment_view(actor: &Actor, comment: Comment) -> CommentView {
         || (is_own(actor, &comment)
             && matches!(comment.status, CommentStatus::Approved | CommentStatus::Pending)
             && authorize(actor, Action::Edit, comment_resource(&comment)).is_ok());
-    let private = can_moderate.then(|| CommenterPrivate {
-        email: comment.author_email,
-        ip: comment.ip,
-        user_agent: comment.user_agent,
-    });
+    let private = if can_moderate {
+        Some(CommenterPrivate { email: comment.author_email, ip: comment.ip, user_agent: comment.user_agent })
+    } else {
+        None
+    };
     CommentView {
         id: comment.id,
         item_id: comment.item.id,
