@@ -137,6 +137,24 @@ pub const SETTINGS: &[SettingDef] = &[
         default: "",
         description: "Hosts whose pages are counted in page-view statistics (a Referer on one of them or a subdomain); empty: count nothing.",
     },
+    SettingDef {
+        key: "comments.moderation",
+        kind: SettingKind::Choice(&["off", "guests", "all"]),
+        default: "guests",
+        description: "Which new comments wait for a moderator: none, those of guests (not signed in), or all but the item's moderators'.",
+    },
+    SettingDef {
+        key: "comments.captcha",
+        kind: SettingKind::Bool,
+        default: "false",
+        description: "Guests must answer a captcha to comment.",
+    },
+    SettingDef {
+        key: "comments.max_links",
+        kind: SettingKind::Integer { min: 0, max: 100 },
+        default: "2",
+        description: "A comment with more links than this waits for a moderator.",
+    },
 ];
 
 /// Looks up a known setting.
@@ -357,6 +375,21 @@ impl Settings {
     /// Hosts counted by page-view statistics, lower-cased; empty: count nothing.
     pub fn stats_allowed_domains(&self) -> Vec<String> {
         self.get("stats.allowed_domains").and_then(parse_host_list).unwrap_or_default()
+    }
+
+    /// Which new comments are held for moderation: `off`, `guests` or `all`.
+    pub fn comment_moderation(&self) -> &str {
+        self.get("comments.moderation").unwrap_or("guests")
+    }
+
+    /// Whether guests must answer a captcha to comment.
+    pub fn comment_captcha(&self) -> bool {
+        self.get("comments.captcha") == Some("true")
+    }
+
+    /// Links a comment may hold before it is held for moderation.
+    pub fn comment_max_links(&self) -> usize {
+        usize::try_from(self.integer("comments.max_links")).unwrap_or(2)
     }
 
     /// How far a signed request's time may be from now.

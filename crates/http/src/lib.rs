@@ -268,3 +268,33 @@ pub fn session_cookie(value: Option<&str>, max_age_secs: i64, secure: bool) -> S
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
 }
+
+/// Name of the cookie that recognizes an anonymous visitor (for likes).
+pub const VISITOR_COOKIE: &str = "inkstone_visitor";
+
+/// How long the visitor cookie lives: one year, in seconds.
+pub const VISITOR_COOKIE_MAX_AGE_SECS: i64 = 365 * 24 * 60 * 60;
+
+/// The anonymous visitor behind a request (its headers and peer address): their well-formed `inkstone_visitor` cookie
+/// and address, plus a `Set-Cookie` value with a new visitor id when the request had no
+/// usable cookie (send it back so the browser keeps it). With neither cookie nor address
+/// known, the new id stands for the visitor at once.
+pub fn visitor(
+    headers: &HeaderMap,
+    ip: Option<IpAddr>,
+    secure: bool,
+) -> (inkstone_core::likes::Visitor, Option<String>) {
+    use inkstone_core::likes::{Visitor, is_visitor_id, new_visitor_id};
+    match cookie(headers, VISITOR_COOKIE).filter(|value| is_visitor_id(value)) {
+        Some(value) => (Visitor { cookie: Some(value.to_string()), ip }, None),
+        None => {
+            let fresh = new_visitor_id();
+            let secure = if secure { "; Secure" } else { "" };
+            let set = format!(
+                "{VISITOR_COOKIE}={fresh}; Path=/; HttpOnly; SameSite=Lax; Max-Age={VISITOR_COOKIE_MAX_AGE_SECS}{secure}"
+            );
+            let cookie = if ip.is_none() { Some(fresh) } else { None };
+            (Visitor { cookie, ip }, Some(set))
+        }
+    }
+}
