@@ -732,6 +732,14 @@ enum Target {
     ApiKey,
     /// One of the subscriber's own tokens.
     OwnToken,
+    /// The admin's comment on the post.
+    Comment,
+    /// The author's public note.
+    Note,
+    FriendLink,
+    Webhook,
+    /// A queued delivery of the webhook.
+    Delivery,
 }
 
 /// One non-public endpoint, called by a subscriber who must be refused.
@@ -747,10 +755,12 @@ struct Row {
     /// Allowed to a subscriber's own sign-in and refused only to a delegate (the PAT):
     /// called with the PAT alone.
     pat_only: bool,
+    /// `Denial::as_str` of the refusal when it is not the role (e.g. `not_owner`).
+    reason: Option<&'static str>,
 }
 
 fn row(method: Method, path: &'static str, target: Target, body: Option<Value>, action: &'static str) -> Row {
-    Row { method, path, target, body, action, pat_only: false }
+    Row { method, path, target, body, action, pat_only: false, reason: None }
 }
 
 /// Every non-public native endpoint.
@@ -828,6 +838,61 @@ fn permission_table() -> Vec<Row> {
         ),
         row(delete.clone(), "/api/v1/api-keys/{id}", ApiKey, None, "manage_api_keys"),
         row(get.clone(), "/api/v1/audit-log", Nothing, None, "view_audit_log"),
+        row(get.clone(), "/api/v1/comments", Nothing, None, "moderate"),
+        row(patch.clone(), "/api/v1/comments/{id}", Comment, Some(json!({"status": "spam"})), "moderate"),
+        Row {
+            reason: Some("not_owner"),
+            ..row(patch.clone(), "/api/v1/comments/{id}", Comment, Some(json!({"body": "Defaced"})), "edit")
+        },
+        row(delete.clone(), "/api/v1/comments/{id}", Comment, None, "moderate"),
+        row(post.clone(), "/api/v1/notes", Nothing, Some(json!({"body": "Not mine to write"})), "create"),
+        row(patch.clone(), "/api/v1/notes/{id}", Note, Some(json!({"body": "Defaced"})), "edit"),
+        row(delete.clone(), "/api/v1/notes/{id}", Note, None, "delete"),
+        row(
+            post.clone(),
+            "/api/v1/friend-links",
+            Nothing,
+            Some(json!({"name": "Spam", "url": "https://spam.example.com/"})),
+            "manage_links",
+        ),
+        row(
+            patch.clone(),
+            "/api/v1/friend-links/{id}",
+            FriendLink,
+            Some(json!({"name": "Spam"})),
+            "manage_links",
+        ),
+        row(delete.clone(), "/api/v1/friend-links/{id}", FriendLink, None, "manage_links"),
+        row(
+            post.clone(),
+            "/api/v1/notifications",
+            Nothing,
+            Some(json!({"title": "Phishing", "body": "Click here"})),
+            "manage_notifications",
+        ),
+        row(get.clone(), "/api/v1/stats", Nothing, None, "view_stats"),
+        row(get.clone(), "/api/v1/stats/pages", Nothing, None, "view_stats"),
+        row(get.clone(), "/api/v1/webhooks", Nothing, None, "manage_webhooks"),
+        row(
+            post.clone(),
+            "/api/v1/webhooks",
+            Nothing,
+            Some(json!({"url": "https://hooks.example.com/steal", "events": ["item.published"]})),
+            "manage_webhooks",
+        ),
+        row(get.clone(), "/api/v1/webhooks/{id}", Webhook, None, "manage_webhooks"),
+        row(
+            patch.clone(),
+            "/api/v1/webhooks/{id}",
+            Webhook,
+            Some(json!({"active": false})),
+            "manage_webhooks",
+        ),
+        row(delete.clone(), "/api/v1/webhooks/{id}", Webhook, None, "manage_webhooks"),
+        row(post.clone(), "/api/v1/webhooks/{id}/rotate-secret", Webhook, None, "manage_webhooks"),
+        row(post.clone(), "/api/v1/webhooks/{id}/ping", Webhook, None, "manage_webhooks"),
+        row(get.clone(), "/api/v1/webhooks/{id}/deliveries", Webhook, None, "manage_webhooks"),
+        row(post.clone(), "/api/v1/webhooks/deliveries/{id}/redeliver", Delivery, None, "manage_webhooks"),
     ];
     for (method, path, target, body) in [
         (get.clone(), "/api/v1/tokens", Nothing, None),
@@ -840,7 +905,15 @@ fn permission_table() -> Vec<Row> {
             Some(json!({"current_password": "password123", "new_password": "taken over"})),
         ),
     ] {
-        rows.push(Row { method, path, target, body, action: "manage_own_credentials", pat_only: true });
+        rows.push(Row {
+            method,
+            path,
+            target,
+            body,
+            action: "manage_own_credentials",
+            pat_only: true,
+            reason: None,
+        });
     }
     rows
 }
@@ -850,6 +923,14 @@ const NO_DECISION: &[(&str, &str)] = &[
     ("GET", "/api/v1/me"),           // one's own account
     ("PATCH", "/api/v1/me"),         // one's own profile
     ("POST", "/api/v1/auth/logout"), // ends one's own sign-ins
+    // One's own notifications: everyone signed in may read and clear them, and another
+    // user's id is answered 404 (the notifications tests check that).
+    ("GET", "/api/v1/notifications"),
+    ("DELETE", "/api/v1/notifications"),
+    ("POST", "/api/v1/notifications/read-all"),
+    ("GET", "/api/v1/notifications/{id}"),
+    ("PATCH", "/api/v1/notifications/{id}"),
+    ("DELETE", "/api/v1/notifications/{id}"),
 ];
 
 #[tokio::test]
@@ -881,6 +962,33 @@ async fn every_non_public_endpoint_is_refused_through_the_one_permission_check()
         .json();
     let tokens = by_session(&app, &sub_session, Method::GET, "/api/v1/tokens", None).await.json();
     let own_token = tokens["items"][0]["id"].as_i64().expect("the subscriber's PAT");
+    let created_id = |response: TestResponse| -> i64 {
+        assert!(response.status.is_success(), "{}", response.text());
+        response.json()["id"].as_i64().unwrap_or_else(|| panic!("an id in {}", response.text()))
+    };
+    let comment = created_id(
+        app.post(&format!("/api/v1/posts/{post_id}/comments"), Some(&admin), json!({"body": "First!"})).await,
+    );
+    let note = created_id(app.post("/api/v1/notes", Some(&author), json!({"body": "A short note"})).await);
+    let friend_link = created_id(
+        app.post(
+            "/api/v1/friend-links",
+            Some(&admin),
+            json!({"name": "Ink", "url": "https://ink.example.org/"}),
+        )
+        .await,
+    );
+    let webhook = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&admin),
+            json!({"url": "https://hooks.example.com/inkstone", "events": ["item.published"]}),
+        )
+        .await
+        .json();
+    let webhook = webhook["webhook"]["id"].as_i64().unwrap_or_else(|| panic!("a webhook in {webhook}"));
+    let delivery =
+        created_id(app.post(&format!("/api/v1/webhooks/{webhook}/ping"), Some(&admin), json!({})).await);
     let id_of = |target: Target| -> String {
         let id = match target {
             Target::Nothing => return String::new(),
@@ -891,6 +999,11 @@ async fn every_non_public_endpoint_is_refused_through_the_one_permission_check()
             Target::Invite => invite["invite"]["id"].as_i64().unwrap(),
             Target::ApiKey => key["api_key"]["id"].as_i64().unwrap(),
             Target::OwnToken => own_token,
+            Target::Comment => comment,
+            Target::Note => note,
+            Target::FriendLink => friend_link,
+            Target::Webhook => webhook,
+            Target::Delivery => delivery,
         };
         id.to_string()
     };
@@ -953,7 +1066,7 @@ async fn every_non_public_endpoint_is_refused_through_the_one_permission_check()
             assert_eq!(entry["detail"]["action"], r.action, "{} {uri} via {via}: {entry}", r.method);
             assert_eq!(entry["user_id"], subscriber.id);
             assert_eq!(entry["credential"], via);
-            let reason = if r.pat_only { "scope" } else { "role" };
+            let reason = if r.pat_only { "scope" } else { r.reason.unwrap_or("role") };
             assert_eq!(entry["detail"]["reason"], reason, "{} {uri}: {entry}", r.method);
         }
     }
@@ -975,6 +1088,20 @@ async fn every_non_public_endpoint_is_refused_through_the_one_permission_check()
     let tokens = by_session(&app, &sub_session, Method::GET, "/api/v1/tokens", None).await.json();
     assert_eq!(tokens["items"].as_array().unwrap().len(), 1, "no token minted, none revoked");
     assert_eq!(login(&app, "sub", "password123").await.status, StatusCode::OK, "password unchanged");
+    let comment_now =
+        app.get(&format!("/api/v1/comments/{}", id_of(Target::Comment)), Some(&admin)).await.json();
+    assert_eq!(
+        (comment_now["body"].as_str(), comment_now["status"].as_str()),
+        (Some("First!"), Some("approved"))
+    );
+    let note_now = app.get(&format!("/api/v1/notes/{}", id_of(Target::Note)), None).await.json();
+    assert_eq!(note_now["body"], "A short note");
+    let link_now =
+        app.get(&format!("/api/v1/friend-links/{}", id_of(Target::FriendLink)), Some(&admin)).await;
+    assert_eq!(link_now.json()["name"], "Ink");
+    let hooks = app.get("/api/v1/webhooks", Some(&admin)).await.json();
+    assert_eq!(hooks["items"].as_array().map(Vec::len), Some(1), "no webhook added or removed: {hooks}");
+    assert_eq!(hooks["items"][0]["active"], true);
 }
 
 // ----- 9. the audit log -----
