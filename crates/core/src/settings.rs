@@ -110,6 +110,12 @@ pub const SETTINGS: &[SettingDef] = &[
         default: "600",
         description: "How far a signed request's req_time may be from the server's clock, in seconds; each signature is accepted once.",
     },
+    SettingDef {
+        key: "media.allowed_types",
+        kind: SettingKind::Text,
+        default: "image/*, audio/*, video/*, application/pdf, text/plain",
+        description: "MIME types accepted for upload, sniffed from the bytes: `type/subtype` or `type/*`, separated by commas. SVG, HTML and other active types are always served as sandboxed attachments.",
+    },
 ];
 
 /// Looks up a known setting.
@@ -284,6 +290,12 @@ impl Settings {
 
     pub fn registration_captcha(&self) -> bool {
         self.get("auth.registration_captcha") == Some("true")
+    }
+
+    /// The `media.allowed_types` allow-list, as written (see
+    /// [`crate::media::type_allowed`]).
+    pub fn media_allowed_types(&self) -> &str {
+        self.get("media.allowed_types").unwrap_or_default()
     }
 
     /// How far a signed request's time may be from now.
