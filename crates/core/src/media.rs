@@ -223,7 +223,8 @@ pub trait MediaRepository: Send + Sync {
     /// A page of media, newest first, and the total matching.
     async fn list_media(&self, query: &MediaQuery) -> CoreResult<(Vec<Media>, i64)>;
     /// Errors: `not_found` (field `group_id`) when the new group does not exist.
-    async fn update_media(&self, id: i64, patch: &MediaPatch, at: DateTime<Utc>) -> CoreResult<Option<Media>>;
+    async fn update_media(&self, id: i64, patch: &MediaPatch, at: DateTime<Utc>)
+    -> CoreResult<Option<Media>>;
     /// In one transaction: deletes the row and, when no other row uses its blob, the blob
     /// row; returns the storage keys of a removed blob.
     async fn delete_media(&self, id: i64) -> CoreResult<Option<DeletedMedia>>;
@@ -232,7 +233,12 @@ pub trait MediaRepository: Send + Sync {
     async fn media_groups(&self) -> CoreResult<Vec<MediaGroup>>;
     async fn media_group_by_id(&self, id: i64) -> CoreResult<Option<MediaGroup>>;
     /// Errors: `conflict` when the name is taken.
-    async fn rename_media_group(&self, id: i64, name: &str, at: DateTime<Utc>) -> CoreResult<Option<MediaGroup>>;
+    async fn rename_media_group(
+        &self,
+        id: i64,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Option<MediaGroup>>;
     /// Deletes the group; its media stay, in no group. Returns whether it existed.
     async fn delete_media_group(&self, id: i64) -> CoreResult<bool>;
 }
@@ -441,7 +447,11 @@ impl Core {
     ///
     /// Errors: `unauthenticated`, `forbidden`; `invalid_input` for a bad page, page size
     /// or MIME filter.
-    pub async fn list_media(&self, actor: &Actor, params: MediaListParams) -> CoreResult<crate::content::Page<Media>> {
+    pub async fn list_media(
+        &self,
+        actor: &Actor,
+        params: MediaListParams,
+    ) -> CoreResult<crate::content::Page<Media>> {
         self.require(actor, Action::Upload, Resource::Site).await?;
         let page = params.page.unwrap_or(1);
         let per_page = params.per_page.unwrap_or_else(|| self.settings().page_size());
@@ -449,8 +459,14 @@ impl Core {
         let offset = crate::paging::offset(page, per_page)?;
         let mime_prefix = match params.mime.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
             None => None,
-            Some(m) if m.len() <= 100 && m.chars().all(|c| c.is_ascii_alphanumeric() || "/+.-".contains(c)) => {
-                Some(if m.contains('/') { m.to_ascii_lowercase() } else { format!("{}/", m.to_ascii_lowercase()) })
+            Some(m)
+                if m.len() <= 100 && m.chars().all(|c| c.is_ascii_alphanumeric() || "/+.-".contains(c)) =>
+            {
+                Some(if m.contains('/') {
+                    m.to_ascii_lowercase()
+                } else {
+                    format!("{}/", m.to_ascii_lowercase())
+                })
             }
             Some(_) => {
                 return Err(CoreError::invalid(
@@ -464,7 +480,8 @@ impl Core {
         if params.uploader_id.is_some() && params.uploader_id != uploader_id {
             return Ok(crate::content::Page { items: Vec::new(), total: 0, page, per_page });
         }
-        let query = MediaQuery { group_id: params.group_id, mime_prefix, uploader_id, offset, limit: per_page };
+        let query =
+            MediaQuery { group_id: params.group_id, mime_prefix, uploader_id, offset, limit: per_page };
         let (items, total) = self.repo.list_media(&query).await?;
         Ok(crate::content::Page { items, total, page, per_page })
     }
@@ -584,7 +601,8 @@ mod tests {
 
     #[test]
     fn active_types_are_never_inline() {
-        for mime in ["image/svg+xml", "text/html", "application/xml", "text/xml", "application/octet-stream"] {
+        for mime in ["image/svg+xml", "text/html", "application/xml", "text/xml", "application/octet-stream"]
+        {
             assert!(!served_inline(mime), "{mime}");
         }
         for mime in ["image/png", "image/jpeg", "video/mp4", "audio/mpeg", "application/pdf", "text/plain"] {

@@ -76,7 +76,9 @@ fn group_from_row(row: &SqliteRow) -> Result<MediaGroup, sqlx::Error> {
 }
 
 fn unknown_group() -> CoreError {
-    CoreError::not_found().with_field("group_id").with_detail("no media group has this id", "没有这个媒体分组")
+    CoreError::not_found()
+        .with_field("group_id")
+        .with_detail("no media group has this id", "没有这个媒体分组")
 }
 
 fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
@@ -147,12 +149,15 @@ impl MediaRepository for SqliteStore {
         .await;
         let id = match inserted {
             Ok(id) => id,
-            Err(err) if is_foreign_key_violation(&err) && new.group_id.is_some() => return Err(unknown_group()),
+            Err(err) if is_foreign_key_violation(&err) && new.group_id.is_some() => {
+                return Err(unknown_group());
+            }
             Err(err) => return Err(db_error(err)),
         };
         tx.commit().await.map_err(db_error)?;
         self.changed();
-        let media = self.media_row(id).await?.ok_or_else(|| CoreError::internal("inserted media vanished"))?;
+        let media =
+            self.media_row(id).await?.ok_or_else(|| CoreError::internal("inserted media vanished"))?;
         Ok(InsertedMedia { media, blob_reused })
     }
 
@@ -210,7 +215,12 @@ impl MediaRepository for SqliteStore {
         Ok((items, total))
     }
 
-    async fn update_media(&self, id: i64, patch: &MediaPatch, at: DateTime<Utc>) -> CoreResult<Option<Media>> {
+    async fn update_media(
+        &self,
+        id: i64,
+        patch: &MediaPatch,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Option<Media>> {
         let (set_group, group_id) = match patch.group_id {
             Some(group) => (1, group),
             None => (0, None),
@@ -298,7 +308,12 @@ impl MediaRepository for SqliteStore {
         row.as_ref().map(group_from_row).transpose().map_err(db_error)
     }
 
-    async fn rename_media_group(&self, id: i64, name: &str, at: DateTime<Utc>) -> CoreResult<Option<MediaGroup>> {
+    async fn rename_media_group(
+        &self,
+        id: i64,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Option<MediaGroup>> {
         let done = sqlx::query("UPDATE media_groups SET name = ?, updated_at = ? WHERE id = ?")
             .bind(name)
             .bind(to_millis(at))

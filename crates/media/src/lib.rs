@@ -91,7 +91,8 @@ impl StorageConfig {
 
 #[cfg(feature = "s3")]
 fn s3_operator(config: &StorageConfig) -> Result<Operator, String> {
-    let StorageConfig::S3 { bucket, endpoint, region, root, access_key_id, secret_access_key } = config else {
+    let StorageConfig::S3 { bucket, endpoint, region, root, access_key_id, secret_access_key } = config
+    else {
         return Err("not an S3 configuration".into());
     };
     // TLS through rustls on the ring provider (never aws-lc-rs); first install wins.
@@ -211,6 +212,15 @@ impl MediaService {
         length <= self.limits.max_upload_bytes.saturating_add(ENVELOPE_SLACK)
     }
 
+    /// Refuses a request whose declared body length (`Content-Length`) is already over
+    /// the limit. Errors: `payload_too_large`.
+    pub fn check_declared_length(&self, length: Option<u64>) -> CoreResult<()> {
+        match length {
+            Some(len) if !self.declared_length_allowed(len) => Err(too_large(self.limits.max_upload_bytes)),
+            _ => Ok(()),
+        }
+    }
+
     /// The one upload function of every API: checks permission through the core before
     /// reading a byte, streams `body` to storage under a server-chosen key (hashing with
     /// SHA-256 and counting as it goes), sniffs the type from the first bytes, reads image
@@ -229,15 +239,9 @@ impl MediaService {
     {
         let ticket = self.core.begin_upload(actor, &request.original_name, request.group_id).await?;
         let limit = self.limits.max_upload_bytes;
-        if request.declared_length.is_some_and(|len| !self.declared_length_allowed(len)) {
-            return Err(too_large(limit));
-        }
+        self.check_declared_length(request.declared_length)?;
         let cut_short = |err: E| {
-            CoreError::invalid(
-                "file",
-                format!("the upload was cut short: {err}"),
-                format!("上传中断：{err}"),
-            )
+            CoreError::invalid("file", format!("the upload was cut short: {err}"), format!("上传中断：{err}"))
         };
         // The sniffing window: nothing is written before the type is accepted.
         let mut head = BytesMut::new();

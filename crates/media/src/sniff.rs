@@ -14,15 +14,17 @@ pub struct Sniffed {
 
 const RASTER: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
-/// Decides the type of a file from its first bytes (up to 64 KiB). Text is told apart
-/// first: markup containing `<svg` is SVG, markup starting `<?xml` is XML, other markup is
-/// HTML, other UTF-8 text is plain text. Binary formats are recognised by their magic
-/// numbers (`infer`); unknown bytes are `application/octet-stream`.
+/// Decides the type of a file from its first bytes (up to 64 KiB). Binary formats are
+/// recognised by their magic numbers (`infer`). Text is classified here: markup containing `<svg` is SVG, markup starting `<?xml` is XML, other markup is
+/// HTML, other UTF-8 text is plain text. Unknown bytes are `application/octet-stream`.
 pub fn sniff(head: &[u8]) -> Sniffed {
-    if let Some(text) = as_text(head) {
+    let known = infer::get(head).filter(|kind| kind.matcher_type() != infer::MatcherType::Text);
+    if known.is_none()
+        && let Some(text) = as_text(head)
+    {
         return classify_text(text);
     }
-    match infer::get(head) {
+    match known {
         Some(kind) => {
             let extension = kind.extension();
             let extension = if !extension.is_empty()

@@ -60,7 +60,8 @@ pub(crate) fn make(bytes: &[u8], mime: &str, limits: &MediaLimits) -> Result<(Ve
     } else {
         (ImageFormat::Png, "image/png")
     };
-    let small = if out_format == ImageFormat::Jpeg { image::DynamicImage::ImageRgb8(small.to_rgb8()) } else { small };
+    let small =
+        if out_format == ImageFormat::Jpeg { image::DynamicImage::ImageRgb8(small.to_rgb8()) } else { small };
     let mut encoded = Vec::new();
     small.write_to(&mut Cursor::new(&mut encoded), out_format).map_err(|e| format!("cannot encode: {e}"))?;
     let thumbnail = Thumbnail {
