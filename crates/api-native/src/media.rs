@@ -238,7 +238,7 @@ pub async fn upload(
     request: Request,
 ) -> ApiResult<Response> {
     // Refuse before reading the body: first who is asking, then how much they send.
-    inkstone_core::permission::require(&auth.actor, Action::Upload, Resource::Site)?;
+    state.core.require(&auth.actor, Action::Upload, Resource::Site).await?;
     let declared_length = request
         .headers()
         .get(header::CONTENT_LENGTH)

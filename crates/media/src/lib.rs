@@ -307,12 +307,14 @@ impl MediaService {
                 return Err(err);
             }
         };
-        if kind.raster && !known && size <= self.limits.max_thumbnail_source_bytes {
-            if let Some(made) = self.make_thumbnail(&key, kind.mime).await {
-                width = width.or(Some(made.source_width));
-                height = height.or(Some(made.source_height));
-                thumb = Some(made.thumbnail);
-            }
+        if kind.raster
+            && !known
+            && size <= self.limits.max_thumbnail_source_bytes
+            && let Some(made) = self.make_thumbnail(&key, kind.mime).await
+        {
+            width = width.or(Some(made.source_width));
+            height = height.or(Some(made.source_height));
+            thumb = Some(made.thumbnail);
         }
         let written: Vec<String> =
             std::iter::once(key.clone()).chain(thumb.as_ref().map(|t| t.key.clone())).collect();
