@@ -155,6 +155,12 @@ pub const SETTINGS: &[SettingDef] = &[
         default: "2",
         description: "A comment with more links than this waits for a moderator.",
     },
+    SettingDef {
+        key: "media.allowed_types",
+        kind: SettingKind::Text,
+        default: "image/*, audio/*, video/*, application/pdf, text/plain",
+        description: "MIME types accepted for upload, sniffed from the bytes: `type/subtype` or `type/*`, separated by commas. SVG, HTML and other active types are always served as sandboxed attachments.",
+    },
 ];
 
 /// Looks up a known setting.
@@ -390,6 +396,12 @@ impl Settings {
     /// Links a comment may hold before it is held for moderation.
     pub fn comment_max_links(&self) -> usize {
         usize::try_from(self.integer("comments.max_links")).unwrap_or(2)
+    }
+
+    /// The `media.allowed_types` allow-list, as written (see
+    /// [`crate::media::type_allowed`]).
+    pub fn media_allowed_types(&self) -> &str {
+        self.get("media.allowed_types").unwrap_or_default()
     }
 
     /// How far a signed request's time may be from now.

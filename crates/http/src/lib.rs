@@ -6,6 +6,10 @@
 
 pub mod cache;
 
+/// Blob storage and the upload pipeline, for adapters (which never depend on storage
+/// crates directly).
+pub use inkstone_media as media;
+
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -31,12 +35,16 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Micro-cache of anonymous reads; `None` turns it off.
     pub response_cache: Option<cache::ResponseCache>,
+    /// Blob storage and the one upload pipeline every API calls.
+    pub media: inkstone_media::MediaService,
 }
 
 impl AppState {
-    /// State without a response cache and with plain (non-`Secure`) cookies.
+    /// State without a response cache, with plain (non-`Secure`) cookies and media kept in
+    /// memory (the server replaces `media` with the configured storage).
     pub fn new(core: Arc<Core>) -> Self {
-        AppState { core, secure_cookies: false, response_cache: None }
+        let media = inkstone_media::MediaService::memory(core.clone());
+        AppState { core, secure_cookies: false, response_cache: None, media }
     }
 }
 

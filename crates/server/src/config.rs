@@ -37,6 +37,19 @@ pub struct FileConfig {
     pub captcha_secret: Option<String>,
     /// Replaces the provider's `siteverify` URL (a proxy, or a stand-in in tests).
     pub captcha_verify_url: Option<String>,
+    /// Where uploads are stored: `fs` (the default, a local directory) or `s3`.
+    pub media_storage: Option<String>,
+    /// The local media directory; default `<data_dir>/media`.
+    pub media_dir: Option<PathBuf>,
+    /// Largest upload in MiB (default 64).
+    pub media_max_upload_mb: Option<u64>,
+    pub s3_bucket: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    /// Key prefix inside the bucket.
+    pub s3_root: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
 }
 
 impl FileConfig {
@@ -106,6 +119,10 @@ pub struct Config {
     pub captcha_verify_url: Option<String>,
     /// `INKSTONE_SERVER_KEY` (environment only); `None` uses `<data_dir>/server.key`.
     pub server_key: Option<Secret>,
+    /// Where uploads are stored (its `Debug` hides the S3 secret).
+    pub media_storage: inkstone_media::StorageConfig,
+    /// Largest upload, in bytes.
+    pub media_max_upload_bytes: u64,
 }
 
 /// Default time to live of the anonymous-read micro-cache.
@@ -129,7 +146,10 @@ impl Config {
     /// [`Config::resolve`] with the environment read through `env` (the variables without
     /// flags: `INKSTONE_SMTP_URL`, `INKSTONE_MAIL_FROM`, `INKSTONE_CAPTCHA_PROVIDER`,
     /// `INKSTONE_CAPTCHA_SITE_KEY`, `INKSTONE_CAPTCHA_SECRET`, `INKSTONE_CAPTCHA_VERIFY_URL`,
-    /// `INKSTONE_SERVER_KEY`). An empty variable counts as unset.
+    /// `INKSTONE_SERVER_KEY`, and the media ones: `INKSTONE_MEDIA_STORAGE`, `INKSTONE_MEDIA_DIR`,
+    /// `INKSTONE_MEDIA_MAX_UPLOAD_MB`, `INKSTONE_S3_BUCKET`, `INKSTONE_S3_ENDPOINT`,
+    /// `INKSTONE_S3_REGION`, `INKSTONE_S3_ROOT`, `INKSTONE_S3_ACCESS_KEY_ID`,
+    /// `INKSTONE_S3_SECRET_ACCESS_KEY`). An empty variable counts as unset.
     pub fn resolve_with_env(
         data_dir: Option<PathBuf>,
         listen: Option<String>,
@@ -159,7 +179,41 @@ impl Config {
         let pick = |name: &str, from_file: Option<String>| {
             env(name).or(from_file).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
         };
+        let media_storage = match pick("INKSTONE_MEDIA_STORAGE", file.media_storage.clone())
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("fs") => inkstone_media::StorageConfig::Fs {
+                root: pick("INKSTONE_MEDIA_DIR", None)
+                    .map(PathBuf::from)
+                    .or(file.media_dir.clone())
+                    .unwrap_or_else(|| data_dir.join("media")),
+            },
+            Some("s3") => inkstone_media::StorageConfig::S3 {
+                bucket: pick("INKSTONE_S3_BUCKET", file.s3_bucket.clone())
+                    .context("media_storage = s3 needs s3_bucket (INKSTONE_S3_BUCKET)")?,
+                endpoint: pick("INKSTONE_S3_ENDPOINT", file.s3_endpoint.clone()),
+                region: pick("INKSTONE_S3_REGION", file.s3_region.clone()),
+                root: pick("INKSTONE_S3_ROOT", file.s3_root.clone()),
+                access_key_id: pick("INKSTONE_S3_ACCESS_KEY_ID", file.s3_access_key_id.clone()),
+                secret_access_key: pick("INKSTONE_S3_SECRET_ACCESS_KEY", file.s3_secret_access_key.clone()),
+            },
+            Some(other) => bail!("media_storage `{other}` is not `fs` or `s3`"),
+        };
+        let max_mb = match pick("INKSTONE_MEDIA_MAX_UPLOAD_MB", None) {
+            Some(text) => Some(text.parse::<u64>().with_context(|| {
+                format!("INKSTONE_MEDIA_MAX_UPLOAD_MB `{text}` is not a whole number of MiB")
+            })?),
+            None => file.media_max_upload_mb,
+        };
+        let media_max_upload_bytes = match max_mb {
+            Some(mb) if (1..=1_048_576).contains(&mb) => mb * 1024 * 1024,
+            Some(mb) => bail!("media_max_upload_mb {mb} is not between 1 and 1048576"),
+            None => inkstone_media::DEFAULT_MAX_UPLOAD_BYTES,
+        };
         Ok(Config {
+            media_storage,
+            media_max_upload_bytes,
             data_dir,
             listen,
             database_url,
@@ -287,6 +341,34 @@ mod tests {
         assert!(!shown.contains("captcha-secret-value"), "{shown}");
         assert!(!shown.contains("server-key-value"), "{shown}");
         assert!(shown.contains("***"));
+    }
+
+    #[test]
+    fn media_storage_defaults_to_a_directory_in_the_data_dir() {
+        let defaults = resolve_with(None, &[]).unwrap();
+        assert_eq!(
+            defaults.media_storage,
+            inkstone_media::StorageConfig::Fs { root: PathBuf::from(DEFAULT_DATA_DIR).join("media") }
+        );
+        assert_eq!(defaults.media_max_upload_bytes, inkstone_media::DEFAULT_MAX_UPLOAD_BYTES);
+        let s3 = resolve_with(
+            None,
+            &[
+                ("INKSTONE_MEDIA_STORAGE", "S3"),
+                ("INKSTONE_S3_BUCKET", "blog"),
+                ("INKSTONE_S3_SECRET_ACCESS_KEY", "s3-secret-value"),
+                ("INKSTONE_MEDIA_MAX_UPLOAD_MB", "200"),
+            ],
+        )
+        .unwrap();
+        assert!(
+            matches!(&s3.media_storage, inkstone_media::StorageConfig::S3 { bucket, .. } if bucket == "blog")
+        );
+        assert_eq!(s3.media_max_upload_bytes, 200 * 1024 * 1024);
+        assert!(!format!("{s3:?}").contains("s3-secret-value"));
+        assert!(resolve_with(None, &[("INKSTONE_MEDIA_STORAGE", "s3")]).is_err(), "a bucket is required");
+        assert!(resolve_with(None, &[("INKSTONE_MEDIA_STORAGE", "ftp")]).is_err());
+        assert!(resolve_with(None, &[("INKSTONE_MEDIA_MAX_UPLOAD_MB", "0")]).is_err());
     }
 
     #[test]

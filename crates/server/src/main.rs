@@ -223,6 +223,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     let mut state = AppState::new(core.clone());
+    let storage = config.media_storage.operator().map_err(|e| anyhow::anyhow!(e))?;
+    let limits = inkstone_media::MediaLimits {
+        max_upload_bytes: config.media_max_upload_bytes,
+        ..inkstone_media::MediaLimits::default()
+    };
+    state.media = inkstone_media::MediaService::new(core.clone(), storage, limits);
     state.secure_cookies = config.secure_cookies;
     if !config.response_cache_ttl.is_zero() {
         state.response_cache = Some(inkstone_http::cache::ResponseCache::new(config.response_cache_ttl));

@@ -78,6 +78,8 @@ pub struct TestApp {
     /// The captcha drawer, which remembers the last answer for tests to type.
     pub captcha: Arc<RecordingCaptcha>,
     client_ip: Mutex<Option<IpAddr>>,
+    /// The media service the router uses, over an in-memory opendal operator.
+    pub media: inkstone_http::media::MediaService,
 }
 
 /// The real built-in captcha, remembering the answer of the last picture so a test can
@@ -129,8 +131,9 @@ impl TestApp {
         let core = Arc::new(Core::new(Arc::new(store.clone()), clock.clone(), services).await.expect("core"));
         let mut state = AppState::new(core.clone());
         state.response_cache = cache_ttl.map(inkstone_http::cache::ResponseCache::new);
+        let media = state.media.clone();
         let router = inkstone_server::app(state);
-        TestApp { core, store, clock, router, dir, captcha, client_ip: Mutex::new(None) }
+        TestApp { core, store, clock, router, dir, captcha, client_ip: Mutex::new(None), media }
     }
 
     /// Serves the app on a free port of 127.0.0.1 (real TCP, peer addresses recorded) until
@@ -277,5 +280,70 @@ impl TestApp {
     pub fn start_webhook_worker(&self) {
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::spawn(inkstone_server::webhooks::run_webhook_worker(self.core.clone(), stop));
+    }
+
+    /// Rebuilds the router with other media limits (same storage, no response cache), e.g.
+    /// a small upload limit.
+    pub fn with_media_limits(mut self, limits: inkstone_http::media::MediaLimits) -> TestApp {
+        let mut state = AppState::new(self.core.clone());
+        state.media =
+            inkstone_http::media::MediaService::new(self.core.clone(), self.media.operator().clone(), limits);
+        self.media = state.media.clone();
+        self.router = inkstone_server::app(state);
+        self
+    }
+
+    /// Every key in media storage, sorted.
+    pub async fn stored_media_keys(&self) -> Vec<String> {
+        let entries = self.media.operator().list_with("/").recursive(true).await.expect("list media storage");
+        let mut keys: Vec<String> = entries
+            .into_iter()
+            .filter(|e| !e.path().ends_with('/'))
+            .map(|e| e.path().trim_start_matches('/').to_string())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// The bytes stored under `key`, if any.
+    pub async fn stored_media(&self, key: &str) -> Option<Vec<u8>> {
+        self.media.operator().read(key).await.ok().map(|b| b.to_vec())
+    }
+
+    /// `POST /api/v1/media` with a multipart body holding `bytes` as field `file` named
+    /// `file_name`, plus `fields` (sent before the file), with an optional bearer token.
+    pub async fn upload_media(
+        &self,
+        token: Option<&str>,
+        file_name: &str,
+        bytes: &[u8],
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        const BOUNDARY: &str = "inkstone-test-boundary-7d3f9a";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: image/png\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/media")
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+            .header(header::CONTENT_LENGTH, body.len());
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(builder.body(Body::from(body)).unwrap()).await
     }
 }
