@@ -740,6 +740,9 @@ enum Target {
     Webhook,
     /// A queued delivery of the webhook.
     Delivery,
+    /// The admin's upload.
+    Media,
+    MediaGroup,
 }
 
 /// One non-public endpoint, called by a subscriber who must be refused.
@@ -893,6 +896,27 @@ fn permission_table() -> Vec<Row> {
         row(post.clone(), "/api/v1/webhooks/{id}/ping", Webhook, None, "manage_webhooks"),
         row(get.clone(), "/api/v1/webhooks/{id}/deliveries", Webhook, None, "manage_webhooks"),
         row(post.clone(), "/api/v1/webhooks/deliveries/{id}/redeliver", Delivery, None, "manage_webhooks"),
+        row(get.clone(), "/api/v1/media", Nothing, None, "upload"),
+        row(post.clone(), "/api/v1/media", Nothing, None, "upload"),
+        row(get.clone(), "/api/v1/media/{id}", Media, None, "upload"),
+        row(
+            patch.clone(),
+            "/api/v1/media/{id}",
+            Media,
+            Some(json!({"original_name": "defaced.txt"})),
+            "upload",
+        ),
+        row(delete.clone(), "/api/v1/media/{id}", Media, None, "upload"),
+        row(get.clone(), "/api/v1/media-groups", Nothing, None, "upload"),
+        row(post.clone(), "/api/v1/media-groups", Nothing, Some(json!({"name": "Spam"})), "upload"),
+        row(
+            patch.clone(),
+            "/api/v1/media-groups/{id}",
+            MediaGroup,
+            Some(json!({"name": "Spam"})),
+            "manage_taxonomy",
+        ),
+        row(delete.clone(), "/api/v1/media-groups/{id}", MediaGroup, None, "manage_taxonomy"),
     ];
     for (method, path, target, body) in [
         (get.clone(), "/api/v1/tokens", Nothing, None),
@@ -989,6 +1013,9 @@ async fn every_non_public_endpoint_is_refused_through_the_one_permission_check()
     let webhook = webhook["webhook"]["id"].as_i64().unwrap_or_else(|| panic!("a webhook in {webhook}"));
     let delivery =
         created_id(app.post(&format!("/api/v1/webhooks/{webhook}/ping"), Some(&admin), json!({})).await);
+    let media = created_id(app.upload_media(Some(&admin), "notes.txt", b"plain words", &[]).await);
+    let media_group =
+        created_id(app.post("/api/v1/media-groups", Some(&admin), json!({"name": "Covers"})).await);
     let id_of = |target: Target| -> String {
         let id = match target {
             Target::Nothing => return String::new(),
@@ -1004,6 +1031,8 @@ async fn every_non_public_endpoint_is_refused_through_the_one_permission_check()
             Target::FriendLink => friend_link,
             Target::Webhook => webhook,
             Target::Delivery => delivery,
+            Target::Media => media,
+            Target::MediaGroup => media_group,
         };
         id.to_string()
     };

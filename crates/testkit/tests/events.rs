@@ -139,3 +139,19 @@ async fn events_nobody_subscribed_to_are_not_delivered() {
         (Some("item.deleted"), Some(post_id))
     );
 }
+
+#[tokio::test]
+async fn an_upload_reaches_subscribers_with_its_public_url() {
+    let (app, admin, bodies) = subscribed(&["media.uploaded"]).await;
+    let uploaded = app.upload_media(Some(&admin), "墨.txt", b"ink and paper", &[]).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text());
+    let media = uploaded.json();
+    assert_eq!(app.deliver_webhooks().await, 1);
+    let delivered = events_of(&bodies);
+    assert_eq!(delivered[0]["event"], "media.uploaded");
+    let data = &delivered[0]["data"];
+    assert_eq!(data["id"], media["id"]);
+    assert_eq!(data["url"], media["url"]);
+    assert_eq!((data["mime"].as_str(), data["size"].as_i64()), (Some("text/plain"), Some(13)));
+    assert_eq!(data["original_name"], "墨.txt");
+}
