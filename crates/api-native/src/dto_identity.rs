@@ -4,20 +4,13 @@
 use chrono::{DateTime, Utc};
 use inkstone_core::model::User;
 use inkstone_core::ports::{ApiKey, AuditEvent, Invite};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::dto::rfc3339;
+use crate::dto::{double_option, rfc3339};
 
 fn rfc3339_opt(at: Option<DateTime<Utc>>) -> Option<String> {
     at.map(rfc3339)
-}
-
-/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 // ----- users -----

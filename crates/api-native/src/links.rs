@@ -9,10 +9,10 @@ use inkstone_core::abuse::CaptchaAnswer;
 use inkstone_core::links::{FriendLink, LinkApplication, LinkInput, LinkListParams, LinkPatch};
 use inkstone_core::permission::Actor;
 use inkstone_http::{AppState, ClientIp};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::dto::{CaptchaAnswerDto, rfc3339};
+use crate::dto::{CaptchaAnswerDto, double_option, rfc3339};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Caller, Json, Path, Query};
 
@@ -31,13 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/friend-links", get(list_links).post(create_link))
         .route("/friend-links/applications", post(apply_for_link))
         .route("/friend-links/{id}", get(get_link).patch(update_link).delete(delete_link))
-}
-
-/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A friend link.

@@ -16,10 +16,10 @@ use inkstone_core::permission::{Action, Resource};
 use inkstone_core::{Core, CoreError, ErrorCode};
 use inkstone_http::AppState;
 use inkstone_http::media::UploadRequest;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::dto::rfc3339;
+use crate::dto::{double_option, rfc3339};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Json, Path, Query};
 
@@ -146,12 +146,6 @@ pub struct MediaListQuery {
     pub uploader_id: Option<i64>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
-}
-
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Changes to a media record.

@@ -13,7 +13,7 @@ use inkstone_core::{CoreError, CoreResult, ErrorCode};
 use sqlx::sqlite::{SqliteExecutor, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use crate::{SqliteStore, db_error, from_millis, to_millis};
+use crate::{SqliteStore, contains_pattern, db_error, from_millis, to_millis};
 
 const USER_COLUMNS: &str =
     "id, username, email, display_name, avatar, bio, role, status, password_hash, created_at, last_seen_at";
@@ -157,20 +157,6 @@ async fn insert_user_row<'e>(executor: impl SqliteExecutor<'e>, user: &NewUser) 
     .await
     .map_err(|e| conflict_detail(db_error(e), "the username or e-mail is taken", "用户名或邮箱已被使用"))?;
     user_from_row(&row).map_err(db_error)
-}
-
-/// A LIKE pattern matching `text` anywhere, with `\` as the escape character.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 fn push_user_filters(builder: &mut QueryBuilder<'_, Sqlite>, query: &UserQuery) {

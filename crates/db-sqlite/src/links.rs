@@ -6,7 +6,7 @@ use inkstone_core::{CoreError, CoreResult};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use crate::{SqliteStore, db_error, from_millis, to_millis};
+use crate::{SqliteStore, contains_pattern, db_error, from_millis, to_millis};
 
 const LINK_COLUMNS: &str =
     "id, name, url, image, description, visible, sort_order, applied, created_at, updated_at";
@@ -24,20 +24,6 @@ fn link_from_row(row: &SqliteRow) -> Result<FriendLink, sqlx::Error> {
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
     })
-}
-
-/// A LIKE pattern matching `text` anywhere, with `\` as the escape character.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 fn push_filters(builder: &mut QueryBuilder<'_, Sqlite>, query: &LinkQuery) {
