@@ -420,11 +420,12 @@ fn is_traversal(raw: &str, decoded: &str) -> bool {
 
 /// `Last-Modified` text (IMF-fixdate).
 fn http_date(at: DateTime<Utc>) -> String {
-    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    httpdate::fmt_http_date(at.into())
 }
 
+/// An `If-Modified-Since` date in any of the three HTTP date formats.
 fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc2822(text.trim()).ok().map(|d| d.with_timezone(&Utc))
+    httpdate::parse_http_date(text.trim()).ok().map(DateTime::<Utc>::from)
 }
 
 /// One byte range, inclusive, or the reason not to send one.
@@ -589,26 +590,7 @@ fn not_a_media_path() -> CoreError {
 
 /// Percent-decodes a path; `None` when the result is not UTF-8.
 fn percent_decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex_value(bytes[i + 1]), hex_value(bytes[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
+    percent_encoding::percent_decode_str(raw).decode_utf8().ok().map(|text| text.into_owned())
 }
 
 #[cfg(test)]

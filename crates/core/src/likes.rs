@@ -14,13 +14,13 @@ use std::net::IpAddr;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::Core;
 use crate::abuse::{Limit, ip_subject};
 use crate::error::{CoreError, CoreResult};
 use crate::model::UserSummary;
 use crate::permission::{Action, Actor, Resource, authorize};
+use crate::secrets::digest_parts;
 
 /// Likes and unlikes from one address per minute.
 pub const LIKES_PER_IP_MINUTE: Limit =
@@ -167,16 +167,8 @@ impl Core {
     /// The keyed hash that stands for an anonymous visitor: from the cookie when it is
     /// well-formed, else from the address; `None` when neither is known.
     fn anonymous_key(&self, visitor: &Visitor) -> Option<String> {
-        let hash = |label: &str, value: &str| {
-            let mut hasher = Sha256::new();
-            hasher.update(b"inkstone-liker\0");
-            hasher.update(self.services.server_key.to_base64().as_bytes());
-            hasher.update(b"\0");
-            hasher.update(label.as_bytes());
-            hasher.update(b"\0");
-            hasher.update(value.as_bytes());
-            hex::encode(hasher.finalize())
-        };
+        let key = self.services.server_key.to_base64();
+        let hash = |label: &str, value: &str| digest_parts(&["inkstone-liker", &key, label, value]);
         if let Some(cookie) = visitor.cookie.as_deref().filter(|c| is_visitor_id(c)) {
             return Some(format!("v:{}", hash("visitor", cookie)));
         }

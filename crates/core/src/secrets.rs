@@ -32,6 +32,17 @@ pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// Hex SHA-256 of several fields, each prefixed with its length so that no two different
+/// lists of fields hash the same text (`["ab", "c"]` differs from `["a", "bc"]`).
+pub fn digest_parts(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
 /// A new secret: `prefix` followed by 32 random bytes in URL-safe base64 (43 characters).
 pub fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];

@@ -19,12 +19,12 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use crate::Core;
 use crate::abuse::{Limit, ip_subject};
 use crate::error::{CoreError, CoreResult};
 use crate::permission::{Action, Actor, Resource};
+use crate::secrets::digest_parts;
 
 /// Counted hits from one address per minute.
 pub const HITS_PER_IP: Limit = Limit { name: "stats_hit", max: 60, window: Duration::minutes(1) };
@@ -211,15 +211,6 @@ fn check_path(path: &str) -> CoreResult<String> {
     Ok(path.to_string())
 }
 
-fn sha256_hex(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
-    }
-    hex::encode(hasher.finalize())
-}
-
 fn parse_day(field: &str, text: &str) -> CoreResult<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| CoreError::invalid(field, "must be a date YYYY-MM-DD", "必须是 YYYY-MM-DD 格式的日期"))
@@ -254,8 +245,8 @@ impl Core {
         let salt = self.repo.daily_salt(day, &hex::encode(fresh)).await?;
         let subject = hit.client.map_or_else(|| "unknown".to_string(), ip_subject);
         // The limit's key must not hold the address either: it is salted like the visitor.
-        self.rate_limit(&HITS_PER_IP, &sha256_hex(&["rate", &salt, &subject])[..32]).await?;
-        let visitor = sha256_hex(&["visitor", &salt, &subject, hit.user_agent.as_deref().unwrap_or("")]);
+        self.rate_limit(&HITS_PER_IP, &digest_parts(&["rate", &salt, &subject])[..32]).await?;
+        let visitor = digest_parts(&["visitor", &salt, &subject, hit.user_agent.as_deref().unwrap_or("")]);
         let path = given_path.unwrap_or_else(|| cut_path(&referer_path));
         let record = HitRecord { day, path, visitor };
         let counts = self.repo.record_hit(&record).await?;
