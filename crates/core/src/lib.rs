@@ -161,6 +161,13 @@ impl Core {
         self.repo.generation() + self.settings_changes.load(std::sync::atomic::Ordering::Acquire)
     }
 
+    /// A stable, install-specific hex SHA-256 of `purpose` and the server key, for names
+    /// that must differ between installations (emlog's `EM_AUTHCOOKIE_<hash>` cookie). It is
+    /// one-way: it reveals nothing of the key.
+    pub fn install_digest(&self, purpose: &str) -> String {
+        secrets::digest_parts(&[purpose, &self.services.server_key.to_base64()])
+    }
+
     /// Removes expired sessions, captcha challenges, replay records, old rate-limit
     /// windows and past days' visitor hashes; returns how many rows went.
     pub async fn sweep_sessions(&self) -> CoreResult<u64> {

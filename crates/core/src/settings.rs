@@ -161,6 +161,12 @@ pub const SETTINGS: &[SettingDef] = &[
         default: "image/*, audio/*, video/*, application/pdf, text/plain",
         description: "MIME types accepted for upload, sniffed from the bytes: `type/subtype` or `type/*`, separated by commas. SVG, HTML and other active types are always served as sandboxed attachments.",
     },
+    SettingDef {
+        key: "emlog.api_enabled",
+        kind: SettingKind::Bool,
+        default: "false",
+        description: "Whether the emlog dialect's `/?rest-api=` API is open (emlog `is_openapi`). Closed by default, as in emlog; `article_list` answers either way.",
+    },
 ];
 
 /// Looks up a known setting.
@@ -402,6 +408,11 @@ impl Settings {
     /// [`crate::media::type_allowed`]).
     pub fn media_allowed_types(&self) -> &str {
         self.get("media.allowed_types").unwrap_or_default()
+    }
+
+    /// emlog `is_openapi`: whether `/?rest-api=` actions other than `article_list` answer.
+    pub fn emlog_api_enabled(&self) -> bool {
+        self.get("emlog.api_enabled") == Some("true")
     }
 
     /// How far a signed request's time may be from now.

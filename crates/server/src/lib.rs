@@ -40,15 +40,19 @@ pub async fn services_from_config(config: &config::Config) -> anyhow::Result<ink
     })
 }
 
-/// The whole HTTP application: `/healthz`, the native API and its docs, and the stored
-/// media files under `/media/` (outside the anonymous-read cache: that route answers
-/// conditional and range requests itself).
+/// The whole HTTP application: `/healthz`, the native API and its docs, the stored media
+/// files under `/media/` (outside the anonymous-read cache: that route answers conditional
+/// and range requests itself), and the emlog and ulthon dialects (outside that cache too:
+/// their reads count views and their credentials travel in query strings and bodies).
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(inkstone_api_native::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), inkstone_http::cache::cache_public_reads))
-        .merge(inkstone_api_native::media::public_router(state))
+        .merge(inkstone_api_native::media::public_router(state.clone()))
+        .merge(inkstone_api_emlog::router(state.clone()))
+        .merge(inkstone_api_ulthon::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(state, inkstone_api_emlog::intercept))
         .layer(DefaultBodyLimit::max(inkstone_http::DEFAULT_BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -310,6 +310,97 @@ impl TestApp {
         self.media.operator().read(key).await.ok().map(|b| b.to_vec())
     }
 
+    /// Sets a site setting as the system actor; panics if the value is refused.
+    pub async fn set_setting(&self, key: &str, value: &str) {
+        self.core.set_setting(&Actor::System, key, value).await.expect("setting accepted");
+    }
+
+    /// Creates an API key (bound to `user_id`, or acting as the first admin) with these
+    /// ulthon flags (`can_delete` 0, 1 or 2) and returns its secret.
+    pub async fn api_key(
+        &self,
+        user_id: Option<i64>,
+        can_write_own: bool,
+        can_write_other: bool,
+        can_delete: u8,
+    ) -> String {
+        use inkstone_core::apikeys::ApiKeyRequest;
+        use inkstone_core::permission::{DeleteGrant, KeyGrant};
+        let can_delete = match can_delete {
+            0 => DeleteGrant::Nothing,
+            1 => DeleteGrant::ApiOrigin,
+            _ => DeleteGrant::Everything,
+        };
+        let request = ApiKeyRequest {
+            name: format!("test key {}", self.clock_now_secs()),
+            user_id,
+            grant: KeyGrant { can_write_own, can_write_other, can_delete },
+            allowed_ips: Vec::new(),
+        };
+        self.core.create_api_key(&Actor::System, request).await.expect("api key created").1
+    }
+
+    /// A `application/x-www-form-urlencoded` request (`POST` unless `method` says otherwise)
+    /// with these extra headers.
+    pub async fn form(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let body: String = form_urlencoded_body(fields);
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.send(builder.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A `multipart/form-data` `POST` to `uri`: the text `fields` first, then `bytes` as
+    /// file field `file_field` named `file_name` with `content_type`, with extra headers.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn multipart(
+        &self,
+        uri: &str,
+        headers: &[(&str, &str)],
+        fields: &[(&str, &str)],
+        file_field: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> TestResponse {
+        const BOUNDARY: &str = "inkstone-test-boundary-7d3f9a";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+            .header(header::CONTENT_LENGTH, body.len());
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.send(builder.body(Body::from(body)).unwrap()).await
+    }
+
     /// `POST /api/v1/media` with a multipart body holding `bytes` as field `file` named
     /// `file_name`, plus `fields` (sent before the file), with an optional bearer token.
     pub async fn upload_media(
@@ -346,4 +437,9 @@ impl TestApp {
         }
         self.send(builder.body(Body::from(body)).unwrap()).await
     }
+}
+
+/// Encodes name/value pairs as an `application/x-www-form-urlencoded` body.
+pub fn form_urlencoded_body(fields: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
 }
