@@ -275,6 +275,8 @@ pub struct Item {
     pub custom_fields: Vec<CustomField>,
     pub view_count: i64,
     pub like_count: i64,
+    /// Users who saved it to their favorites (emlog `collect_count`).
+    pub favorite_count: i64,
     pub comment_count: i64,
     pub head_revision_id: i64,
     pub released_revision_id: Option<i64>,

@@ -86,6 +86,7 @@ fn item_from_row(row: &SqliteRow) -> Result<Item, sqlx::Error> {
             .collect(),
         view_count: row.try_get("view_count")?,
         like_count: row.try_get("like_count")?,
+        favorite_count: row.try_get("favorite_count")?,
         comment_count: row.try_get("comment_count")?,
         head_revision_id: row.try_get("head_revision_id")?,
         released_revision_id: row.try_get("released_revision_id")?,

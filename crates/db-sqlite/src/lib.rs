@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "media", include_str!("../migrations/0003_media.sql")),
     (4, "links_notifications_stats", include_str!("../migrations/0004_links_notifications_stats.sql")),
     (5, "webhooks", include_str!("../migrations/0005_webhooks.sql")),
+    (6, "favorites", include_str!("../migrations/0006_favorites.sql")),
 ];
 
 /// The SQLite store. Clones share the pools.
