@@ -696,6 +696,21 @@ mod tests {
         assert_eq!(php_escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#039;&amp;&#039;&lt;/a&gt;");
     }
 
+    /// The server runs handlers on a multi-threaded runtime: their futures must be `Send`.
+    #[allow(dead_code)]
+    fn handlers_are_send(calls: [Call; 8]) {
+        fn send<T: Send>(_: T) {}
+        let [c1, c2, c3, c4, c5, c6, c7, c8] = calls;
+        send(article_post(c1));
+        send(article_update(c2));
+        send(article_list(c3));
+        send(article_detail(c4));
+        send(draft_list(c5));
+        send(draft_detail(c6));
+        send(sort_list(c7));
+        send(crate::upload::upload(c8));
+    }
+
     #[test]
     fn tags_split_like_emlog() {
         assert_eq!(split_tags("PHP,MySQL， 中文 ,,0, PHP,<b>x</b>"), vec!["PHP", "MySQL", "中文", "x"]);
