@@ -103,6 +103,7 @@ pub async fn upload(mut call: Call) -> EmlogResult {
     let mut actor: Option<Actor> = None;
     let mut pending: Option<(String, Bytes)> = None;
     let mut uploaded: Option<Media> = None;
+    let mut pending_too_large = false;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -140,14 +141,16 @@ pub async fn upload(mut call: Call) -> EmlogResult {
             }
             None => {
                 // The credentials come after the file (PHP's array order): hold it.
+                // Past the limit the rest of the file is skipped (to read the fields after
+                // it) and the upload refused once the caller is known.
                 let mut field = field;
                 let mut bytes = BytesMut::new();
                 loop {
                     match field.chunk().await {
                         Ok(Some(chunk)) => {
                             if (bytes.len() + chunk.len()) as u64 > limit.min(PENDING_LIMIT) {
-                                authenticate(&call, AuthMode::KeyOnly).await?;
-                                return Err(too_large(limit.min(PENDING_LIMIT)));
+                                pending_too_large = true;
+                                break;
                             }
                             bytes.extend_from_slice(&chunk);
                         }
@@ -163,6 +166,9 @@ pub async fn upload(mut call: Call) -> EmlogResult {
         Some(actor) => actor,
         None => authenticate(&call, AuthMode::KeyOnly).await?,
     };
+    if pending_too_large {
+        return Err(too_large(limit.min(PENDING_LIMIT)));
+    }
     let media = match (uploaded, pending) {
         (Some(media), _) => media,
         (None, Some((file_name, bytes))) => {
