@@ -187,7 +187,8 @@ fn custom_fields(form: &Params) -> Vec<CustomField> {
             let key = key.trim();
             let value = values.get(i).map(|v| v.trim()).unwrap_or("");
             let empty = |s: &str| s.is_empty() || s == "0";
-            (!empty(key) && !empty(value)).then(|| CustomField { key: key.to_string(), value: value.to_string() })
+            (!empty(key) && !empty(value))
+                .then(|| CustomField { key: key.to_string(), value: value.to_string() })
         })
         .collect()
 }
@@ -550,8 +551,10 @@ pub async fn article_detail(call: Call) -> EmlogResult {
     let id = call.query.int("id").unwrap_or(0);
     let password = call.query.text("password");
     let actor = Actor::Anonymous;
-    let view =
-        core.get_item(&actor, id, password.as_deref()).await.map_err(|e| or_not_found(e, article_not_found))?;
+    let view = core
+        .get_item(&actor, id, password.as_deref())
+        .await
+        .map_err(|e| or_not_found(e, article_not_found))?;
     if view.item.status != ItemStatus::Published || view.item.kind == ItemKind::Discussion {
         return Err(article_not_found());
     }
@@ -579,8 +582,12 @@ fn cookie_user(actor: &Actor) -> Option<i64> {
 pub async fn draft_list(call: Call) -> EmlogResult {
     let actor = authenticate(&call, AuthMode::KeyOrCookie).await?;
     let core = call.core();
-    let count =
-        call.query.int("count").filter(|c| *c >= 1).unwrap_or_else(|| core.settings().page_size()).min(MAX_COUNT);
+    let count = call
+        .query
+        .int("count")
+        .filter(|c| *c >= 1)
+        .unwrap_or_else(|| core.settings().page_size())
+        .min(MAX_COUNT);
     let params = ListParams {
         kind: Some(ItemKind::Post),
         status: Some(ItemStatus::Draft),
@@ -684,7 +691,10 @@ mod tests {
     #[test]
     fn urls_and_covers_follow_emlog() {
         let site = "http://blog.example";
-        assert_eq!(absolute_url(site, "../content/uploadfile/202307/a.png"), "http://blog.example/content/uploadfile/202307/a.png");
+        assert_eq!(
+            absolute_url(site, "../content/uploadfile/202307/a.png"),
+            "http://blog.example/content/uploadfile/202307/a.png"
+        );
         assert_eq!(absolute_url(site, "/media/2026/01/x.png"), "http://blog.example/media/2026/01/x.png");
         assert_eq!(absolute_url(site, "https://cdn.example/x.png"), "https://cdn.example/x.png");
         assert_eq!(absolute_url(site, ""), "");
@@ -693,7 +703,10 @@ mod tests {
         assert_eq!(stored_cover("content/a.png"), "/content/a.png");
         assert_eq!(stored_cover("HTTPS://x.example/a.png"), "HTTPS://x.example/a.png");
         assert_eq!(raw_url_encode("C++ 语言"), "C%2B%2B%20%E8%AF%AD%E8%A8%80");
-        assert_eq!(php_escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#039;&amp;&#039;&lt;/a&gt;");
+        assert_eq!(
+            php_escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#039;&amp;&#039;&lt;/a&gt;"
+        );
     }
 
     /// The server runs handlers on a multi-threaded runtime: their futures must be `Send`.

@@ -55,8 +55,7 @@ fn upload_failure(error: CoreError, limit: u64) -> EmlogError {
     match error.code {
         ErrorCode::PayloadTooLarge => too_large(limit),
         ErrorCode::InvalidInput if about_file => {
-            let refused_type =
-                error.detail.as_ref().is_some_and(|d| d.en.starts_with("files of type"));
+            let refused_type = error.detail.as_ref().is_some_and(|d| d.en.starts_with("files of type"));
             if refused_type { EmlogError::bad("不能上传该类型文件") } else { upload_error() }
         }
         _ => EmlogError::from(error),
@@ -132,11 +131,21 @@ pub async fn upload(mut call: Call) -> EmlogResult {
         }
         match &actor {
             Some(actor) => {
-                call.state.media.check_declared_length(declared_length).map_err(|e| upload_failure(e, limit))?;
-                let request =
-                    UploadRequest { original_name: file_name, group_id: group_of(&call, actor).await?, declared_length };
-                let media =
-                    call.state.media.upload(actor, request, field).await.map_err(|e| upload_failure(e, limit))?;
+                call.state
+                    .media
+                    .check_declared_length(declared_length)
+                    .map_err(|e| upload_failure(e, limit))?;
+                let request = UploadRequest {
+                    original_name: file_name,
+                    group_id: group_of(&call, actor).await?,
+                    declared_length,
+                };
+                let media = call
+                    .state
+                    .media
+                    .upload(actor, request, field)
+                    .await
+                    .map_err(|e| upload_failure(e, limit))?;
                 uploaded = Some(media);
             }
             None => {
@@ -197,7 +206,10 @@ fn reply(call: &Call, media: &Media) -> Value {
     info.insert("height".into(), json!(blob.height.unwrap_or(0)));
     info.insert("file_path".into(), json!(format!("..{}{}", inkstone_core::media::PUBLIC_PATH, blob.key)));
     if let Some(thumb) = &blob.thumbnail {
-        info.insert("thum_file".into(), json!(format!("..{}{}", inkstone_core::media::PUBLIC_PATH, thumb.key)));
+        info.insert(
+            "thum_file".into(),
+            json!(format!("..{}{}", inkstone_core::media::PUBLIC_PATH, thumb.key)),
+        );
     }
     json!({
         "media_id": media.id,

@@ -109,7 +109,10 @@ async fn a_post_made_through_emlog_is_the_same_item_natively_and_reads_back_in_e
     let id = e
         .article(&[
             ("title", "你好 & <emlog>"),
-            ("content", "第一段 **粗体**\n\n![图](../content/uploadfile/202307/a.png)\n\n<img src=\"/b.png\">"),
+            (
+                "content",
+                "第一段 **粗体**\n\n![图](../content/uploadfile/202307/a.png)\n\n<img src=\"/b.png\">",
+            ),
             ("excerpt", "摘要 *斜体*"),
             ("sort_id", &rust.to_string()),
             ("tags", "PHP,MySQL，中文,PHP,0, "),
@@ -138,7 +141,8 @@ async fn a_post_made_through_emlog_is_the_same_item_natively_and_reads_back_in_e
     assert!(post["html"].as_str().unwrap().contains("<strong>粗体</strong>"), "{}", post["html"]);
     assert_eq!(post["cover"], "/content/uploadfile/202307/a.png");
     assert_eq!(post["categories"][0]["id"], rust);
-    let tags: Vec<&str> = post["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let tags: Vec<&str> =
+        post["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(tags, vec!["PHP", "MySQL", "中文"]);
     assert_eq!(
         post["custom_fields"],
@@ -162,9 +166,29 @@ async fn a_post_made_through_emlog_is_the_same_item_natively_and_reads_back_in_e
     assert_eq!(
         keys(article),
         sorted(&[
-            "id", "title", "cover", "url", "description", "description_raw", "date", "author_id", "author_name",
-            "author_avatar", "sort_id", "sort_name", "views", "comnum", "like_count", "dislike_count",
-            "collect_count", "top", "sortop", "tags", "need_pwd", "fields", "parent_id",
+            "id",
+            "title",
+            "cover",
+            "url",
+            "description",
+            "description_raw",
+            "date",
+            "author_id",
+            "author_name",
+            "author_avatar",
+            "sort_id",
+            "sort_name",
+            "views",
+            "comnum",
+            "like_count",
+            "dislike_count",
+            "collect_count",
+            "top",
+            "sortop",
+            "tags",
+            "need_pwd",
+            "fields",
+            "parent_id",
         ])
     );
     assert_eq!(article["id"], id);
@@ -201,9 +225,30 @@ async fn a_post_made_through_emlog_is_the_same_item_natively_and_reads_back_in_e
     assert_eq!(
         keys(article),
         sorted(&[
-            "title", "date", "id", "sort_id", "sort_name", "type", "author_id", "author_name", "author_avatar",
-            "content", "content_raw", "excerpt", "excerpt_raw", "cover", "views", "comnum", "like_count",
-            "dislike_count", "collect_count", "top", "sortop", "tags", "fields", "parent_id",
+            "title",
+            "date",
+            "id",
+            "sort_id",
+            "sort_name",
+            "type",
+            "author_id",
+            "author_name",
+            "author_avatar",
+            "content",
+            "content_raw",
+            "excerpt",
+            "excerpt_raw",
+            "cover",
+            "views",
+            "comnum",
+            "like_count",
+            "dislike_count",
+            "collect_count",
+            "top",
+            "sortop",
+            "tags",
+            "fields",
+            "parent_id",
         ])
     );
     assert_eq!(article["title"], "你好 &amp; &lt;emlog&gt;");
@@ -246,7 +291,10 @@ async fn a_native_post_reads_correctly_through_article_detail() {
     let detail = ok_data(&e.get(&format!("article_detail&id={id}")).await);
     let article = &detail["article"];
     assert_eq!(article["title"], "Native");
-    assert_eq!(article["content"], "<p>Body with <a href=\"https://x.example\" rel=\"noopener noreferrer nofollow\">a link</a></p>\n");
+    assert_eq!(
+        article["content"],
+        "<p>Body with <a href=\"https://x.example\" rel=\"noopener noreferrer nofollow\">a link</a></p>\n"
+    );
     assert_eq!(article["cover"], "https://cdn.example/c.png", "absolute covers unchanged");
     assert_eq!(article["sort_id"], -1);
     assert_eq!(article["sort_name"], "");
@@ -272,12 +320,17 @@ async fn lists_order_filter_page_lock_and_hide_what_is_not_published() {
     let child = e.category("Child", "child", Some(parent), 0).await;
     let other = e.category("Other", "other", None, 0).await;
     let a = e.article(&[("title", "alpha 100%"), ("content", "a"), ("sort_id", &parent.to_string())]).await;
-    let b = e.article(&[("title", "beta_x"), ("content", "b"), ("sort_id", &child.to_string()), ("tags", "t1")]).await;
-    let c = e.article(&[("title", "gamma"), ("content", "c"), ("sort_id", &other.to_string()), ("sortop", "y")]).await;
+    let b = e
+        .article(&[("title", "beta_x"), ("content", "b"), ("sort_id", &child.to_string()), ("tags", "t1")])
+        .await;
+    let c = e
+        .article(&[("title", "gamma"), ("content", "c"), ("sort_id", &other.to_string()), ("sortop", "y")])
+        .await;
     let d = e.article(&[("title", "delta"), ("content", "d"), ("top", "y")]).await;
     let locked = e.article(&[("title", "secret"), ("content", "hidden text"), ("password", "pw")]).await;
     let _draft = e.article(&[("title", "draft"), ("content", "x"), ("draft", "y")]).await;
-    let _scheduled = e.article(&[("title", "later"), ("content", "x"), ("post_date", "2030-01-01 00:00:00")]).await;
+    let _scheduled =
+        e.article(&[("title", "later"), ("content", "x"), ("post_date", "2030-01-01 00:00:00")]).await;
 
     // Default order: site pins, then category pins, then newest; drafts and scheduled hidden.
     let all = e.list("").await;
@@ -370,16 +423,30 @@ async fn the_core_lists_titles_literally_pins_site_then_category_and_sorts_by_co
     let e = emlog().await;
     let core = &e.app.core;
     let mut made = Vec::new();
-    for (title, pinned, in_category) in [("50% off", false, false), ("a_b", false, true), ("plain", true, false)] {
+    for (title, pinned, in_category) in
+        [("50% off", false, false), ("a_b", false, true), ("plain", true, false)]
+    {
         let mut input = NewItem::post(title, "body");
         input.status = Some(ItemStatus::Published);
         input.pinned = pinned;
         input.pinned_in_category = in_category;
-        made.push(core.create_item(&Actor::System.clone(), NewItem { author_id: Some(e.admin_id), ..input }).await.unwrap().item.id);
+        made.push(
+            core.create_item(&Actor::System.clone(), NewItem { author_id: Some(e.admin_id), ..input })
+                .await
+                .unwrap()
+                .item
+                .id,
+        );
         e.app.clock.advance(Duration::seconds(1));
     }
     let list = |params: ListParams| async move {
-        core.list_items(&Actor::Anonymous, params).await.unwrap().items.iter().map(|v| v.item.id).collect::<Vec<_>>()
+        core.list_items(&Actor::Anonymous, params)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|v| v.item.id)
+            .collect::<Vec<_>>()
     };
     let titled = |text: &str| ListParams { title_contains: Some(text.into()), ..ListParams::default() };
     assert_eq!(list(titled("%")).await, vec![made[0]]);
@@ -412,7 +479,9 @@ async fn article_update_changes_only_what_was_sent() {
         .await;
 
     // Only title and content sent: everything else stays (emlog would reset it).
-    let updated = e.post("article_update", &[("id", &id.to_string()), ("title", "Renamed"), ("content", "new body")]).await;
+    let updated = e
+        .post("article_update", &[("id", &id.to_string()), ("title", "Renamed"), ("content", "new body")])
+        .await;
     assert_eq!(ok_data(&updated), json!(""));
     let post = e.app.get(&format!("/api/v1/posts/{id}"), Some(&e.admin_token)).await.json();
     assert_eq!(post["title"], "Renamed");
@@ -443,7 +512,11 @@ async fn article_update_changes_only_what_was_sent() {
     assert_eq!(post["custom_fields"][0]["value"], "9.9");
 
     // Missing id or title; an unknown id.
-    assert_error(&e.post("article_update", &[("title", "x")]).await, StatusCode::BAD_REQUEST, "parameter error");
+    assert_error(
+        &e.post("article_update", &[("title", "x")]).await,
+        StatusCode::BAD_REQUEST,
+        "parameter error",
+    );
     assert_error(
         &e.post("article_update", &[("id", &id.to_string())]).await,
         StatusCode::BAD_REQUEST,
@@ -474,8 +547,18 @@ async fn article_update_changes_only_what_was_sent() {
 #[tokio::test]
 async fn drafts_list_and_read_raw() {
     let e = emlog().await;
-    let first = e.article(&[("title", "这是一篇草稿"), ("content", "这是一篇草稿 **raw**"), ("draft", "y"), ("excerpt", "摘 *要*"), ("cover", "../content/d.png")]).await;
-    let untitled = e.app.create_post(&e.admin_token, json!({"title": "", "body": "no title"})).await["id"].as_i64().unwrap();
+    let first = e
+        .article(&[
+            ("title", "这是一篇草稿"),
+            ("content", "这是一篇草稿 **raw**"),
+            ("draft", "y"),
+            ("excerpt", "摘 *要*"),
+            ("cover", "../content/d.png"),
+        ])
+        .await;
+    let untitled = e.app.create_post(&e.admin_token, json!({"title": "", "body": "no title"})).await["id"]
+        .as_i64()
+        .unwrap();
     let _published = e.article(&[("title", "out"), ("content", "x")]).await;
 
     let drafts = ok_data(&e.get_with_key("draft_list").await);
@@ -487,9 +570,26 @@ async fn drafts_list_and_read_raw() {
     assert_eq!(
         keys(draft),
         sorted(&[
-            "id", "title", "cover", "excerpt", "date", "author_id", "author_name", "author_avatar", "sort_id",
-            "sort_name", "views", "comnum", "like_count", "dislike_count", "collect_count", "top", "sortop", "tags",
-            "need_pwd", "fields",
+            "id",
+            "title",
+            "cover",
+            "excerpt",
+            "date",
+            "author_id",
+            "author_name",
+            "author_avatar",
+            "sort_id",
+            "sort_name",
+            "views",
+            "comnum",
+            "like_count",
+            "dislike_count",
+            "collect_count",
+            "top",
+            "sortop",
+            "tags",
+            "need_pwd",
+            "fields",
         ])
     );
     assert_eq!(draft["id"], first);
@@ -506,16 +606,37 @@ async fn drafts_list_and_read_raw() {
     assert_eq!(
         keys(draft),
         sorted(&[
-            "title", "date", "id", "sort_id", "sort_name", "author_id", "author_name", "author_avatar", "content",
-            "excerpt", "cover", "views", "comnum", "like_count", "dislike_count", "collect_count", "top", "sortop",
-            "tags", "fields",
+            "title",
+            "date",
+            "id",
+            "sort_id",
+            "sort_name",
+            "author_id",
+            "author_name",
+            "author_avatar",
+            "content",
+            "excerpt",
+            "cover",
+            "views",
+            "comnum",
+            "like_count",
+            "dislike_count",
+            "collect_count",
+            "top",
+            "sortop",
+            "tags",
+            "fields",
         ])
     );
     assert_eq!(draft["title"], "这是一篇草稿");
     assert_eq!(draft["content"], "这是一篇草稿 **raw**");
     assert_eq!(draft["date"], "2026-01-01 08:00:00");
     assert_error(&e.get_with_key("draft_detail&id=99999").await, StatusCode::BAD_REQUEST, "Draft not found");
-    assert_error(&e.get_with_key(&format!("draft_detail&id={_published}")).await, StatusCode::BAD_REQUEST, "Draft not found");
+    assert_error(
+        &e.get_with_key(&format!("draft_detail&id={_published}")).await,
+        StatusCode::BAD_REQUEST,
+        "Draft not found",
+    );
     assert_error(&e.get("draft_list").await, StatusCode::UNAUTHORIZED, "auth param error");
 }
 
@@ -540,8 +661,21 @@ async fn sort_list_is_emlogs_two_level_tree_in_its_order() {
     assert_eq!(
         keys(parent),
         sorted(&[
-            "sid", "lognum", "sortname", "alias", "description", "kw", "title_origin", "title", "taxis", "pid",
-            "template", "sortimg", "page_count", "allow_user_post", "children",
+            "sid",
+            "lognum",
+            "sortname",
+            "alias",
+            "description",
+            "kw",
+            "title_origin",
+            "title",
+            "taxis",
+            "pid",
+            "template",
+            "sortimg",
+            "page_count",
+            "allow_user_post",
+            "children",
         ])
     );
     assert_eq!(parent["sortname"], "体育栏目");

@@ -44,12 +44,16 @@ async fn post_article(app: &TestApp, credentials: &[(&str, &str)]) -> TestRespon
 #[tokio::test]
 async fn missing_parameters_are_a_parameter_error_after_the_credentials() {
     let (app, key) = app_with_key().await;
-    let only_title = app
-        .form(Method::POST, "/?rest-api=article_post", &[], &[("api_key", &key), ("title", "t")])
-        .await;
+    let only_title =
+        app.form(Method::POST, "/?rest-api=article_post", &[], &[("api_key", &key), ("title", "t")]).await;
     assert_error(&only_title, StatusCode::BAD_REQUEST, "parameter error");
     let zero = app
-        .form(Method::POST, "/?rest-api=article_post", &[], &[("api_key", &key), ("title", "0"), ("content", "c")])
+        .form(
+            Method::POST,
+            "/?rest-api=article_post",
+            &[],
+            &[("api_key", &key), ("title", "0"), ("content", "c")],
+        )
         .await;
     assert_error(&zero, StatusCode::BAD_REQUEST, "parameter error");
     // emlog checks credentials before parameters.
@@ -69,7 +73,11 @@ async fn a_json_body_is_not_read_so_the_parameters_are_missing() {
 async fn credentials_fail_with_emlogs_401_texts() {
     let (app, key) = app_with_key().await;
     assert_error(&post_article(&app, &[]).await, StatusCode::UNAUTHORIZED, "auth param error");
-    assert_error(&post_article(&app, &[("req_time", "1")]).await, StatusCode::UNAUTHORIZED, "auth param error");
+    assert_error(
+        &post_article(&app, &[("req_time", "1")]).await,
+        StatusCode::UNAUTHORIZED,
+        "auth param error",
+    );
     assert_error(&post_article(&app, &[("api_key", "wrong")]).await, StatusCode::UNAUTHORIZED, "auth error");
     let now = app.clock_now_secs().to_string();
     let bad = sign(&now, "not the key");
@@ -113,8 +121,12 @@ async fn a_closed_api_answers_api_is_closed_except_article_list() {
     let (app, key) = app_with_key().await;
     app.set_setting("emlog.api_enabled", "false").await;
     assert_error(&post_article(&app, &[("api_key", &key)]).await, StatusCode::BAD_REQUEST, "api is closed");
-    for uri in ["/?rest-api=article_detail&id=1", "/?rest-api=sort_list", "/?rest-api=draft_list", "/?rest-api=upload"]
-    {
+    for uri in [
+        "/?rest-api=article_detail&id=1",
+        "/?rest-api=sort_list",
+        "/?rest-api=draft_list",
+        "/?rest-api=upload",
+    ] {
         assert_error(&app.get(uri, None).await, StatusCode::BAD_REQUEST, "api is closed");
     }
     let list = assert_ok(&app.get("/?rest-api=article_list", None).await);
@@ -131,8 +143,16 @@ async fn unknown_methods_articles_and_passwords() {
         StatusCode::BAD_REQUEST,
         "api method is not exist",
     );
-    assert_error(&app.get("/?rest-api=article_detail&id=424242", None).await, StatusCode::BAD_REQUEST, "Article not found");
-    assert_error(&app.get("/?rest-api=article_detail", None).await, StatusCode::BAD_REQUEST, "Article not found");
+    assert_error(
+        &app.get("/?rest-api=article_detail&id=424242", None).await,
+        StatusCode::BAD_REQUEST,
+        "Article not found",
+    );
+    assert_error(
+        &app.get("/?rest-api=article_detail", None).await,
+        StatusCode::BAD_REQUEST,
+        "Article not found",
+    );
 
     let created = app
         .form(
@@ -145,9 +165,17 @@ async fn unknown_methods_articles_and_passwords() {
     let id = assert_ok(&created)["article_id"].as_i64().unwrap();
     let uri = format!("/?rest-api=article_detail&id={id}");
     assert_error(&app.get(&uri, None).await, StatusCode::BAD_REQUEST, "Wrong password");
-    assert_error(&app.get(&format!("{uri}&password=nope"), None).await, StatusCode::BAD_REQUEST, "Wrong password");
+    assert_error(
+        &app.get(&format!("{uri}&password=nope"), None).await,
+        StatusCode::BAD_REQUEST,
+        "Wrong password",
+    );
     // A key does not unlock it either: article_detail reads as a visitor.
-    assert_error(&app.get(&format!("{uri}&api_key={key}"), None).await, StatusCode::BAD_REQUEST, "Wrong password");
+    assert_error(
+        &app.get(&format!("{uri}&api_key={key}"), None).await,
+        StatusCode::BAD_REQUEST,
+        "Wrong password",
+    );
     let unlocked = assert_ok(&app.get(&format!("{uri}&password=s3cret"), None).await);
     assert_eq!(unlocked["article"]["content_raw"], "secret body");
     assert_eq!(unlocked["article"]["views"], 1, "only the successful read counts");
@@ -156,7 +184,11 @@ async fn unknown_methods_articles_and_passwords() {
 #[tokio::test]
 async fn draft_and_upload_actions_need_credentials() {
     let (app, _key) = app_with_key().await;
-    assert_error(&app.get("/?rest-api=draft_detail&id=1", None).await, StatusCode::UNAUTHORIZED, "auth param error");
+    assert_error(
+        &app.get("/?rest-api=draft_detail&id=1", None).await,
+        StatusCode::UNAUTHORIZED,
+        "auth param error",
+    );
     assert_error(
         &app.get("/?rest-api=draft_list&api_key=wrong", None).await,
         StatusCode::UNAUTHORIZED,

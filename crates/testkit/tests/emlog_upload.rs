@@ -52,7 +52,8 @@ async fn multipart(app: &TestApp, uri: &str, parts: &[Part<'_>]) -> TestResponse
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let image =
+        image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
     let mut bytes = std::io::Cursor::new(Vec::new());
     image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
     bytes.into_inner()
@@ -116,7 +117,12 @@ async fn a_png_upload_answers_emlogs_shape_and_its_url_serves_the_bytes() {
     assert_eq!(thumbnail.status, StatusCode::OK);
 
     // The same through the query key, streamed, and usable as a cover.
-    let again = multipart(&app, &format!("/?rest-api=upload&api_key={key}"), &[Part::File("file", "b.png", &png(10, 10))]).await;
+    let again = multipart(
+        &app,
+        &format!("/?rest-api=upload&api_key={key}"),
+        &[Part::File("file", "b.png", &png(10, 10))],
+    )
+    .await;
     let small = ok_data(&again);
     assert_eq!(small["file_info"]["width"], 10);
     let file_path = small["file_info"]["file_path"].as_str().unwrap().to_string();
@@ -137,7 +143,12 @@ async fn a_png_upload_answers_emlogs_shape_and_its_url_serves_the_bytes() {
 async fn a_refused_type_is_emlogs_type_error() {
     let (app, key) = app_with_key().await;
     let zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00fake zip content here";
-    let response = multipart(&app, "/?rest-api=upload", &[Part::Text("api_key", &key), Part::File("file", "a.zip", zip)]).await;
+    let response = multipart(
+        &app,
+        "/?rest-api=upload",
+        &[Part::Text("api_key", &key), Part::File("file", "a.zip", zip)],
+    )
+    .await;
     assert_error(&response, StatusCode::BAD_REQUEST, "不能上传该类型文件");
     assert!(app.stored_media_keys().await.is_empty(), "nothing kept");
 }
@@ -148,9 +159,19 @@ async fn a_file_too_large_is_emlogs_size_error() {
     let app = app.with_media_limits(MediaLimits { max_upload_bytes: 1024, ..MediaLimits::default() });
     let big = png(200, 200);
     assert!(big.len() > 1024);
-    let streamed = multipart(&app, "/?rest-api=upload", &[Part::Text("api_key", &key), Part::File("file", "a.png", &big)]).await;
+    let streamed = multipart(
+        &app,
+        "/?rest-api=upload",
+        &[Part::Text("api_key", &key), Part::File("file", "a.png", &big)],
+    )
+    .await;
     assert_error(&streamed, StatusCode::BAD_REQUEST, "文件太大了，系统限制上传：1 KB");
-    let held = multipart(&app, "/?rest-api=upload", &[Part::File("file", "a.png", &big), Part::Text("api_key", &key)]).await;
+    let held = multipart(
+        &app,
+        "/?rest-api=upload",
+        &[Part::File("file", "a.png", &big), Part::Text("api_key", &key)],
+    )
+    .await;
     assert_error(&held, StatusCode::BAD_REQUEST, "文件太大了，系统限制上传：1 KB");
     assert!(app.stored_media_keys().await.is_empty());
 }
@@ -158,18 +179,32 @@ async fn a_file_too_large_is_emlogs_size_error() {
 #[tokio::test]
 async fn no_file_is_an_upload_error() {
     let (app, key) = app_with_key().await;
-    let no_file = multipart(&app, "/?rest-api=upload", &[Part::Text("api_key", &key), Part::Text("sid", "1")]).await;
+    let no_file =
+        multipart(&app, "/?rest-api=upload", &[Part::Text("api_key", &key), Part::Text("sid", "1")]).await;
     assert_error(&no_file, StatusCode::BAD_REQUEST, "Upload error");
     let form = app.form(Method::POST, "/?rest-api=upload", &[], &[("api_key", &key)]).await;
     assert_error(&form, StatusCode::BAD_REQUEST, "Upload error");
-    let other_field =
-        multipart(&app, "/?rest-api=upload", &[Part::Text("api_key", &key), Part::File("image", "a.png", &png(4, 4))])
-            .await;
+    let other_field = multipart(
+        &app,
+        "/?rest-api=upload",
+        &[Part::Text("api_key", &key), Part::File("image", "a.png", &png(4, 4))],
+    )
+    .await;
     assert_error(&other_field, StatusCode::BAD_REQUEST, "Upload error");
-    let wrong_key = multipart(&app, "/?rest-api=upload", &[Part::File("file", "a.png", &png(4, 4)), Part::Text("api_key", "nope")]).await;
+    let wrong_key = multipart(
+        &app,
+        "/?rest-api=upload",
+        &[Part::File("file", "a.png", &png(4, 4)), Part::Text("api_key", "nope")],
+    )
+    .await;
     assert_error(&wrong_key, StatusCode::UNAUTHORIZED, "auth error");
     // A read-only key may not upload.
     let read_only = app.api_key(None, false, false, 0).await;
-    let refused = multipart(&app, "/?rest-api=upload", &[Part::Text("api_key", &read_only), Part::File("file", "a.png", &png(4, 4))]).await;
+    let refused = multipart(
+        &app,
+        "/?rest-api=upload",
+        &[Part::Text("api_key", &read_only), Part::File("file", "a.png", &png(4, 4))],
+    )
+    .await;
     assert_error(&refused, StatusCode::FORBIDDEN, "permission denied");
 }
