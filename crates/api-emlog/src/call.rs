@@ -28,7 +28,9 @@ pub struct Call {
     /// The form body (emlog `$_POST`); empty for other content types and for multipart
     /// until a handler reads it.
     pub form: Params,
-    body: Option<Body>,
+    /// In a mutex only so that `&Call` is `Sync` (a `Body` is not), which handlers need to
+    /// hold it across an `.await`; never locked concurrently.
+    body: Option<std::sync::Mutex<Body>>,
 }
 
 fn content_type(headers: &HeaderMap) -> String {
@@ -59,7 +61,7 @@ impl Call {
             })?;
             (Params::parse(&bytes), None)
         } else if parts.method == Method::POST && kind == "multipart/form-data" {
-            (Params::default(), Some(body))
+            (Params::default(), Some(std::sync::Mutex::new(body)))
         } else {
             (Params::default(), None)
         };
@@ -95,8 +97,29 @@ impl Call {
     /// Errors: `parameter error` when the body is not multipart or was already taken.
     pub async fn multipart(&mut self) -> Result<Multipart, EmlogError> {
         let body = self.body.take().ok_or_else(EmlogError::parameter)?;
+        let body = body.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         let request = Request::from_parts(self.parts.clone(), body);
         Multipart::from_request(request, &()).await.map_err(|_| EmlogError::parameter())
+    }
+
+    /// The multipart body, once, without the server's default body limit: for uploads,
+    /// whose size the media pipeline limits itself as it streams.
+    ///
+    /// Errors: `parameter error` when the body is not multipart or was already taken.
+    pub async fn multipart_for_upload(&mut self) -> Result<Multipart, EmlogError> {
+        use tower::{Layer, ServiceExt};
+        let body = self.body.take().ok_or_else(EmlogError::parameter)?;
+        let body = body.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let request = Request::from_parts(self.parts.clone(), body);
+        let read = tower::service_fn(|request: Request| async move {
+            Ok::<_, std::convert::Infallible>(Multipart::from_request(request, &()).await)
+        });
+        let service = axum::extract::DefaultBodyLimit::disable().layer(read);
+        match service.oneshot(request).await {
+            Ok(Ok(multipart)) => Ok(multipart),
+            Ok(Err(_)) => Err(EmlogError::parameter()),
+            Err(never) => match never {},
+        }
     }
 
     /// The site's base URL without a trailing slash (emlog `BLOG_URL` minus its slash).

@@ -48,6 +48,7 @@ pub async fn list(
         sort: query.sort,
         page: query.page,
         per_page: query.per_page,
+        ..ListParams::default()
     };
     let page = state.core.list_items(&auth.actor, params).await?;
     let headers = crate::paging::paging_headers(&uri, page.page, page.per_page, page.total);

@@ -8,7 +8,9 @@ use crate::error::{CoreError, CoreResult, ErrorCode};
 use crate::events::{DomainEvent, EventKind};
 use crate::model::{BodyFormat, CustomField, Item, ItemKind, ItemStatus, Origin, Revision};
 use crate::permission::{Action, Actor, Resource, authorize, list_visibility};
-use crate::ports::{ItemQuery, ItemSave, ItemSort, ItemSortKey, NewRevision, SearchDocument, TagAssignment};
+use crate::ports::{
+    ItemQuery, ItemSave, ItemSort, ItemSortKey, NewRevision, PinOrder, SearchDocument, TagAssignment,
+};
 
 /// Longest title accepted, in characters.
 pub const MAX_TITLE_CHARS: usize = 500;
@@ -143,13 +145,18 @@ pub struct ListParams {
     /// Username or id.
     pub author: Option<TermKey>,
     pub q: Option<String>,
-    /// `published_at`, `created_at`, `updated_at`, `title`, `view_count` or `relevance`,
-    /// prefixed with `-` for descending.
+    /// `published_at`, `created_at`, `updated_at`, `title`, `view_count`, `comment_count`
+    /// or `relevance`, prefixed with `-` for descending.
     pub sort: Option<String>,
     /// 1-based; 1 when absent.
     pub page: Option<i64>,
     /// 1..=100; the site's page size when absent.
     pub per_page: Option<i64>,
+    /// Only items whose title contains this text, taken literally (no wildcards), ignoring
+    /// ASCII case; blank means no filter. Unlike `q`, the body is not searched.
+    pub title_contains: Option<String>,
+    /// How pinned items lead when no `sort` is given.
+    pub pin_order: PinOrder,
 }
 
 /// One page of a list.
@@ -904,6 +911,8 @@ impl Core {
             sort,
             offset: (page - 1) * per_page,
             limit: per_page,
+            title_contains: params.title_contains.filter(|t| !t.trim().is_empty()),
+            pin_order: params.pin_order,
         };
         let (items, total) = self.repo.list_items(&query).await?;
         let items = items.into_iter().map(|item| self.view(actor, item, None)).collect();
@@ -1041,6 +1050,13 @@ impl Core {
     }
 }
 
+/// The author's own excerpt of `item` as sanitized HTML, rendered in the item's body format
+/// (Markdown excerpts become paragraphs), or `None` when it has none. APIs that show
+/// excerpts as HTML (emlog `description`, `excerpt`) use it.
+pub fn manual_excerpt_html(item: &Item) -> Option<String> {
+    item.excerpt_manual.as_deref().map(|excerpt| render(excerpt, item.format.into()).html)
+}
+
 /// The permission resource of an existing item.
 pub fn item_resource(item: &Item) -> Resource {
     Resource::Item { kind: item.kind, author_id: item.author.id, status: item.status, origin: item.origin }
@@ -1108,12 +1124,13 @@ fn parse_sort(text: &str) -> CoreResult<ItemSort> {
         "updated_at" => ItemSortKey::UpdatedAt,
         "title" => ItemSortKey::Title,
         "view_count" => ItemSortKey::ViewCount,
+        "comment_count" => ItemSortKey::CommentCount,
         "relevance" => ItemSortKey::Relevance,
         _ => {
             return Err(CoreError::invalid(
                 "sort",
-                "sort by published_at, created_at, updated_at, title, view_count or relevance, with - for descending",
-                "排序字段可为 published_at、created_at、updated_at、title、view_count 或 relevance，前加 - 表示降序",
+                "sort by published_at, created_at, updated_at, title, view_count, comment_count or relevance, with - for descending",
+                "排序字段可为 published_at、created_at、updated_at、title、view_count、comment_count 或 relevance，前加 - 表示降序",
             ));
         }
     };

@@ -338,6 +338,8 @@ pub enum ItemSortKey {
     ViewCount,
     /// Search relevance; only meaningful with search terms.
     Relevance,
+    /// Number of approved comments.
+    CommentCount,
 }
 
 /// A sort key and direction.
@@ -368,6 +370,23 @@ pub struct ItemQuery {
     /// Zero-based row offset and row count.
     pub offset: i64,
     pub limit: i64,
+    /// Items whose title contains this text, taken literally (`%` and `_` are not
+    /// wildcards), ignoring ASCII case.
+    pub title_contains: Option<String>,
+    /// How pinned items lead when `sort` is `None`.
+    pub pin_order: PinOrder,
+}
+
+/// How pinned items lead an item list in its default order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PinOrder {
+    /// Items pinned site-wide first; with a category filter, items pinned in the category
+    /// before them.
+    #[default]
+    Default,
+    /// Items pinned site-wide, then items pinned in their category, then the rest, newest
+    /// first, in every list (emlog's `top DESC, sortop DESC, date DESC`).
+    SiteThenCategory,
 }
 
 /// Category fields to insert or replace.

@@ -7,12 +7,14 @@ use chrono::{DateTime, Utc};
 use inkstone_core::model::{
     BodyFormat, CustomField, Item, ItemKind, ItemStatus, Origin, Revision, TermRef, UserSummary,
 };
-use inkstone_core::ports::{ContentRepository, ItemQuery, ItemSave, ItemSortKey, TagAssignment, Visibility};
+use inkstone_core::ports::{
+    ContentRepository, ItemQuery, ItemSave, ItemSortKey, PinOrder, TagAssignment, Visibility,
+};
 use inkstone_core::{CoreError, CoreResult, ErrorCode};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use crate::{SqliteStore, db_error, from_millis, to_millis};
+use crate::{SqliteStore, contains_pattern, db_error, from_millis, to_millis};
 
 /// An item row with its author and, as JSON arrays, its categories, tags and custom fields
 /// in order: one row per item, so a page of items is one query.
@@ -154,6 +156,9 @@ fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, query: &ItemQuery) {
             .push_bind(tag_id)
             .push(")");
     }
+    if let Some(title) = &query.title_contains {
+        builder.push(" AND i.title LIKE ").push_bind(contains_pattern(title)).push(" ESCAPE '\\'");
+    }
     if let Some(category_ids) = &query.category_ids {
         builder.push(" AND i.id IN (SELECT item_id FROM item_categories WHERE category_id IN (");
         let mut separated = builder.separated(", ");
@@ -176,6 +181,15 @@ fn order_terms(query: &ItemQuery) -> Vec<OrderTerm> {
     let searching = query.search_terms.is_some();
     let Some(sort) = query.sort else {
         let mut terms = Vec::new();
+        if query.pin_order == PinOrder::SiteThenCategory && !searching {
+            terms.extend([
+                term("i.pinned", true),
+                term("i.pinned_in_category", true),
+                term("COALESCE(i.published_at, i.created_at)", true),
+                term("i.id", true),
+            ]);
+            return terms;
+        }
         if query.category_pins_first {
             terms.push(term("i.pinned_in_category", true));
         }
@@ -196,6 +210,7 @@ fn order_terms(query: &ItemQuery) -> Vec<OrderTerm> {
         ItemSortKey::UpdatedAt => "i.updated_at",
         ItemSortKey::Title => "i.title",
         ItemSortKey::ViewCount => "i.view_count",
+        ItemSortKey::CommentCount => "i.comment_count",
         ItemSortKey::Relevance if searching => "bm25(item_search, 10.0, 1.0)",
         ItemSortKey::Relevance => "i.id",
     };
