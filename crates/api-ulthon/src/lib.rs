@@ -96,5 +96,9 @@ pub fn router(state: AppState) -> Router {
             if endpoint == Endpoint::AttachmentsUpload { route.layer(DefaultBodyLimit::disable()) } else { route };
         router = router.route(&format!("{BASE}{path}"), route);
     }
-    router.route(&format!("{BASE}/{{*rest}}"), any(unknown)).route(BASE, any(unknown)).with_state(state)
+    router
+        .route(&format!("{BASE}/{{*rest}}"), any(unknown))
+        .route(&format!("{BASE}/"), any(unknown))
+        .route(BASE, any(unknown))
+        .with_state(state)
 }
