@@ -154,7 +154,11 @@ fn required_id(call: &Call) -> Result<i64, UlthonError> {
 /// An article the key may see and that is not deleted (trashed items are ulthon's
 /// soft-deleted rows: not found).
 async fn live_article(call: &Call, id: i64) -> Result<ItemView, UlthonError> {
-    let view = call.core().get_item(&call.actor(), id, None).await.map_err(|e| UlthonError::not_found_as(e, NOT_FOUND))?;
+    let view = call
+        .core()
+        .get_item(&call.actor(), id, None)
+        .await
+        .map_err(|e| UlthonError::not_found_as(e, NOT_FOUND))?;
     if view.item.status == ItemStatus::Trashed || view.item.kind == ItemKind::Discussion {
         return Err(UlthonError::business(NOT_FOUND));
     }
@@ -166,7 +170,10 @@ async fn live_article(call: &Call, id: i64) -> Result<ItemView, UlthonError> {
 /// it); `html` takes `content_html` when it is not empty, else `content`. `default_format`
 /// applies when `content_type` is absent (html on save; on update the item's own format,
 /// or html when only `content_html` is sent).
-fn body_of(call: &Call, default_format: BodyFormat) -> Result<(Option<BodyFormat>, Option<String>), UlthonError> {
+fn body_of(
+    call: &Call,
+    default_format: BodyFormat,
+) -> Result<(Option<BodyFormat>, Option<String>), UlthonError> {
     let content = call.params.text("content")?;
     let content_html = call.params.text("content_html")?.filter(|h| !h.trim().is_empty());
     let format = match call.params.text("content_type")?.filter(|t| !t.trim().is_empty()) {

@@ -117,7 +117,11 @@ impl Call {
 
     /// The `Content-Length` the client declared, if any.
     pub fn declared_length(&self) -> Option<u64> {
-        self.parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+        self.parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
     }
 
     /// The multipart body, once.
@@ -144,7 +148,8 @@ impl Params {
             let value = Value::String(value.into_owned());
             match name.find('[') {
                 Some(open) if name.ends_with(']') && open > 0 => {
-                    let entry = map.entry(name[..open].to_string()).or_insert_with(|| Value::Array(Vec::new()));
+                    let entry =
+                        map.entry(name[..open].to_string()).or_insert_with(|| Value::Array(Vec::new()));
                     match entry {
                         Value::Array(items) => items.push(value),
                         other => *other = Value::Array(vec![value]),
@@ -211,7 +216,9 @@ impl Params {
             match value {
                 Value::Number(n) => n.as_i64().filter(|id| *id > 0).map(Some).ok_or_else(bad),
                 Value::String(s) if s.trim().is_empty() => Ok(None),
-                Value::String(s) => s.trim().parse::<i64>().ok().filter(|id| *id > 0).map(Some).ok_or_else(bad),
+                Value::String(s) => {
+                    s.trim().parse::<i64>().ok().filter(|id| *id > 0).map(Some).ok_or_else(bad)
+                }
                 _ => Err(bad()),
             }
         };

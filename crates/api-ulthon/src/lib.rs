@@ -92,8 +92,11 @@ pub fn router(state: AppState) -> Router {
     for &(endpoint, path) in Endpoint::ALL {
         let handler = move |State(state): State<AppState>, request: Request| serve(state, request, endpoint);
         let route = any(handler);
-        let route =
-            if endpoint == Endpoint::AttachmentsUpload { route.layer(DefaultBodyLimit::disable()) } else { route };
+        let route = if endpoint == Endpoint::AttachmentsUpload {
+            route.layer(DefaultBodyLimit::disable())
+        } else {
+            route
+        };
         router = router.route(&format!("{BASE}{path}"), route);
     }
     router

@@ -26,7 +26,10 @@ async fn site() -> Site {
         app.core.create_category(&Actor::System, CategoryInput::named(name)).await.unwrap();
     }
     for name in ["rust", "php", "排版"] {
-        app.core.create_tag(&Actor::System, TagInput { name: Some(name.into()), ..TagInput::default() }).await.unwrap();
+        app.core
+            .create_tag(&Actor::System, TagInput { name: Some(name.into()), ..TagInput::default() })
+            .await
+            .unwrap();
     }
     let key = app.api_key(Some(admin.id), true, true, 2).await;
     Site { app, admin: admin_token, key }
@@ -35,14 +38,17 @@ async fn site() -> Site {
 impl Site {
     async fn post(&self, path: &str, body: Value) -> Value {
         let auth = format!("Bearer {}", self.key);
-        let response =
-            self.app.call_with_headers(Method::POST, &format!("{API}{path}"), &[("authorization", &auth)], Some(body)).await;
+        let response = self
+            .app
+            .call_with_headers(Method::POST, &format!("{API}{path}"), &[("authorization", &auth)], Some(body))
+            .await;
         assert_eq!(response.status, StatusCode::OK);
         response.json()
     }
 
     async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Value {
-        let response = self.app.form(Method::POST, &format!("{API}{path}"), &[("x-api-key", &self.key)], fields).await;
+        let response =
+            self.app.form(Method::POST, &format!("{API}{path}"), &[("x-api-key", &self.key)], fields).await;
         assert_eq!(response.status, StatusCode::OK);
         response.json()
     }
@@ -50,7 +56,12 @@ impl Site {
     async fn get(&self, path_and_query: &str) -> Value {
         let response = self
             .app
-            .call_with_headers(Method::GET, &format!("{API}{path_and_query}"), &[("x-api-key", &self.key)], None)
+            .call_with_headers(
+                Method::GET,
+                &format!("{API}{path_and_query}"),
+                &[("x-api-key", &self.key)],
+                None,
+            )
             .await;
         assert_eq!(response.status, StatusCode::OK);
         response.json()
@@ -99,7 +110,8 @@ async fn markdown_is_rendered_by_the_core_and_sanitized() {
     assert_eq!(post["content_type"], "html");
     assert_eq!(post["content_html"], "<p>hi</p>");
     // Switching an article to markdown on update renders the new content.
-    let updated = s.post("/articles/update", json!({"id": id, "content": "# 新", "content_type": "markdown"})).await;
+    let updated =
+        s.post("/articles/update", json!({"id": id, "content": "# 新", "content_type": "markdown"})).await;
     assert_eq!(updated["code"], 0, "{updated}");
     let post = &s.read(id).await["post"];
     assert_eq!((post["content_type"].clone(), post["content"].clone()), (json!("markdown"), json!("# 新")));
@@ -134,7 +146,12 @@ async fn categorys_and_tags_are_id_arrays_replaced_whole() {
     assert_eq!((ids(&data["categories"]), ids(&data["tags"])), (vec![], vec![]), "empty arrays clear");
 
     // Form bodies: PHP arrays and comma lists.
-    let form = s.form("/articles/update", &[("id", &id.to_string()), ("categorys[]", "2"), ("categorys[]", "1"), ("tags", "3,1")]).await;
+    let form = s
+        .form(
+            "/articles/update",
+            &[("id", &id.to_string()), ("categorys[]", "2"), ("categorys[]", "1"), ("tags", "3,1")],
+        )
+        .await;
     assert_eq!(form["code"], 0, "{form}");
     let data = s.read(id).await;
     assert_eq!((ids(&data["categories"]), ids(&data["tags"])), (vec![2, 1], vec![3, 1]), "in the order sent");
@@ -160,7 +177,8 @@ async fn categorys_and_tags_are_id_arrays_replaced_whole() {
 async fn publish_time_defaults_as_documented_and_the_times_are_the_servers() {
     let s = site().await;
     // status 1 without (or with an empty) publish_time: now.
-    for body in [json!({"title": "a", "status": 1}), json!({"title": "b", "status": "1", "publish_time": ""})] {
+    for body in [json!({"title": "a", "status": 1}), json!({"title": "b", "status": "1", "publish_time": ""})]
+    {
         let id = s.save(body).await;
         let post = &s.read(id).await["post"];
         assert_eq!((post["status"].clone(), post["publish_time"].clone()), (json!(1), json!(START)));
@@ -169,13 +187,22 @@ async fn publish_time_defaults_as_documented_and_the_times_are_the_servers() {
     let draft = s.save(json!({"title": "draft", "create_time": 5, "update_time": 6})).await;
     let post = &s.read(draft).await["post"];
     assert_eq!((post["status"].clone(), post["publish_time"].clone()), (json!(0), json!(0)));
-    assert_eq!((post["create_time"].clone(), post["update_time"].clone()), (json!(START), json!(START)), "not settable");
+    assert_eq!(
+        (post["create_time"].clone(), post["update_time"].clone()),
+        (json!(START), json!(START)),
+        "not settable"
+    );
     s.app.clock.advance(Duration::hours(1));
-    let done = s.post("/articles/update", json!({"id": draft, "status": 1, "create_time": 7, "update_time": 8})).await;
+    let done = s
+        .post("/articles/update", json!({"id": draft, "status": 1, "create_time": 7, "update_time": 8}))
+        .await;
     assert_eq!(done["code"], 0, "{done}");
     let post = &s.read(draft).await["post"];
     assert_eq!((post["status"].clone(), post["publish_time"].clone()), (json!(1), json!(START + 3600)));
-    assert_eq!((post["create_time"].clone(), post["update_time"].clone()), (json!(START), json!(START + 3600)));
+    assert_eq!(
+        (post["create_time"].clone(), post["update_time"].clone()),
+        (json!(START), json!(START + 3600))
+    );
     assert_eq!(s.native(draft).await["status"], "published");
 
     // A draft saved with a time keeps it when published; a given time wins over both.
@@ -183,7 +210,8 @@ async fn publish_time_defaults_as_documented_and_the_times_are_the_servers() {
     s.post("/articles/update", json!({"id": dated, "status": 1})).await;
     assert_eq!(s.read(dated).await["post"]["publish_time"], 1_748_764_800);
     let given = s.save(json!({"title": "given"})).await;
-    s.post("/articles/update", json!({"id": given, "status": 1, "publish_time": "2025-12-31 23:00:00"})).await;
+    s.post("/articles/update", json!({"id": given, "status": 1, "publish_time": "2025-12-31 23:00:00"}))
+        .await;
     assert_eq!(s.read(given).await["post"]["publish_time"], START - 3600);
 
     // A future time with status 1 schedules (status still reads 1); 0 takes it back.
@@ -198,7 +226,8 @@ async fn publish_time_defaults_as_documented_and_the_times_are_the_servers() {
     s.app.set_setting("site.time_zone", "Asia/Shanghai").await;
     let zoned = s.save(json!({"title": "zoned", "status": 1, "publish_time": "2024-01-15 14:30:00"})).await;
     assert_eq!(s.read(zoned).await["post"]["publish_time"], 1_705_300_200);
-    let bad = s.post("/articles/update", json!({"id": zoned, "title": "nope", "publish_time": "15/01/2024"})).await;
+    let bad =
+        s.post("/articles/update", json!({"id": zoned, "title": "nope", "publish_time": "15/01/2024"})).await;
     assert_eq!(bad["code"], 500);
     assert!(bad["msg"].as_str().unwrap().starts_with("参数错误：publish_time"), "{bad}");
     assert_eq!(s.read(zoned).await["post"]["title"], "zoned");
@@ -261,7 +290,9 @@ async fn lists_filter_page_and_hide_deleted_articles() {
     let b = s.save(json!({"title": "关于", "type": "2", "status": 1})).await;
     s.app.clock.advance(Duration::seconds(1));
     let c = s.save(json!({"title": "PHP 笔记", "categorys": [2]})).await;
-    let list = |v: &Value| -> Vec<i64> { v["data"]["list"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect() };
+    let list = |v: &Value| -> Vec<i64> {
+        v["data"]["list"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect()
+    };
 
     let all = s.get("/articles/index").await;
     assert_eq!(all["data"]["total"], 3);
@@ -272,7 +303,10 @@ async fn lists_filter_page_and_hide_deleted_articles() {
     assert_eq!(list(&s.get("/articles/index?category_id=1").await), [a]);
     assert_eq!(list(&s.get("/articles/index?keyword=Rust").await), [a]);
     let paged = s.get("/articles/index?page=2&limit=2").await;
-    assert_eq!((list(&paged), paged["data"]["total"].clone(), paged["data"]["page"].clone()), (vec![a], json!(3), json!(2)));
+    assert_eq!(
+        (list(&paged), paged["data"]["total"].clone(), paged["data"]["page"].clone()),
+        (vec![a], json!(3), json!(2))
+    );
     let too_many = s.get("/articles/index?limit=101").await;
     assert_eq!(too_many, json!({"code": 500, "msg": "参数错误：limit 最大为 100", "data": []}));
 
@@ -299,5 +333,8 @@ async fn lists_filter_page_and_hide_deleted_articles() {
                 .unwrap(),
         )
         .await;
-    assert_eq!(bad_json.json(), json!({"code": 500, "msg": "参数错误：请求体不是有效的 JSON 对象", "data": []}));
+    assert_eq!(
+        bad_json.json(),
+        json!({"code": 500, "msg": "参数错误：请求体不是有效的 JSON 对象", "data": []})
+    );
 }

@@ -81,10 +81,11 @@ const KEY_INFO: &str = r#"curl -X GET \
 /// Runs a shell command line; returns curl's stdout (the body), which must be JSON, and
 /// the raw text.
 async fn run(command: String) -> (Value, String) {
-    let output =
-        tokio::task::spawn_blocking(move || Command::new("sh").arg("-c").arg(&command).output().expect("run sh"))
-            .await
-            .expect("join");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("sh").arg("-c").arg(&command).output().expect("run sh")
+    })
+    .await
+    .expect("join");
     assert!(output.status.success(), "curl failed: {}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).expect("UTF-8 body");
     let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
@@ -131,7 +132,10 @@ async fn every_curl_example_of_the_document_gets_the_documented_shape() {
     }
     // Article 1: written in the back office, published.
     let first = app
-        .create_post(&admin_token, json!({"title": "后台文章", "body": "<p>后台</p>", "format": "html", "status": "published"}))
+        .create_post(
+            &admin_token,
+            json!({"title": "后台文章", "body": "<p>后台</p>", "format": "html", "status": "published"}),
+        )
         .await;
     assert_eq!(first["id"], 1);
     let key = app.api_key(Some(admin.id), true, true, 2).await;
@@ -199,7 +203,8 @@ async fn every_curl_example_of_the_document_gets_the_documented_shape() {
     assert_eq!(post["source"], "api");
     assert_eq!(post["type"], "1");
     assert_eq!(post["publish_time"], 1_705_329_000, "2024-01-15 14:30:00 in the site zone (UTC)");
-    let categories: Vec<&Value> = read["data"]["categories"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
+    let categories: Vec<&Value> =
+        read["data"]["categories"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
     assert_eq!(categories, [1, 2]);
     assert_eq!(read["data"]["categories"][0]["title"], "新闻");
     assert_eq!(read["data"]["tags"], json!([{"id": 3, "title": "排版"}]));
@@ -319,7 +324,8 @@ async fn the_documented_own_only_key_info_and_the_x_api_key_header() {
     assert_eq!(saved["msg"], "分类不存在：1");
 
     // No key, a wrong key: 401 in the envelope (HTTP 200, as ThinkPHP's json() sends).
-    let (missing, _) = run(format!("curl -s {base}/index.php/api/api_key_info/info", base = replay.base)).await;
+    let (missing, _) =
+        run(format!("curl -s {base}/index.php/api/api_key_info/info", base = replay.base)).await;
     assert_eq!(missing, json!({"code": 401, "msg": "缺少 API Key", "data": []}));
     let wrong_key = Replay { base: replay.base.clone(), key: "isk_not_a_key".into() };
     let (wrong, _) = wrong_key.example(KEY_INFO, &[]).await;

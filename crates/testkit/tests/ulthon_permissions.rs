@@ -19,7 +19,10 @@ fn envelope(response: TestResponse) -> Value {
 
 async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> Value {
     let auth = format!("Bearer {key}");
-    envelope(app.call_with_headers(Method::POST, &format!("{API}{path}"), &[("authorization", &auth)], Some(body)).await)
+    envelope(
+        app.call_with_headers(Method::POST, &format!("{API}{path}"), &[("authorization", &auth)], Some(body))
+            .await,
+    )
 }
 
 async fn form(app: &TestApp, key: &str, path: &str, fields: &[(&str, &str)]) -> Value {
@@ -28,8 +31,17 @@ async fn form(app: &TestApp, key: &str, path: &str, fields: &[(&str, &str)]) -> 
 
 async fn upload(app: &TestApp, key: &str, name: &str, bytes: &[u8]) -> Value {
     let auth = format!("Bearer {key}");
-    let response =
-        app.multipart(&format!("{API}/attachments/upload"), &[("authorization", &auth)], &[], "file", name, "image/png", bytes).await;
+    let response = app
+        .multipart(
+            &format!("{API}/attachments/upload"),
+            &[("authorization", &auth)],
+            &[],
+            "file",
+            name,
+            "image/png",
+            bytes,
+        )
+        .await;
     envelope(response)
 }
 
@@ -77,7 +89,11 @@ async fn the_three_documented_combinations_on_every_write_endpoint_and_both_sour
     //  attachment delete api, attachment delete admin])
     let combos = [
         ("read-only", app.api_key(Some(admin.id), false, false, 0).await, [false; 8]),
-        ("own-only", app.api_key(Some(admin.id), true, false, 1).await, [true, true, false, true, false, true, true, false]),
+        (
+            "own-only",
+            app.api_key(Some(admin.id), true, false, 1).await,
+            [true, true, false, true, false, true, true, false],
+        ),
         ("full", app.api_key(Some(admin.id), true, true, 2).await, [true; 8]),
     ];
     let mut seed = 0u8;
@@ -104,7 +120,8 @@ async fn the_three_documented_combinations_on_every_write_endpoint_and_both_sour
                         .as_i64()
                         .unwrap(),
                     Source::Api => {
-                        let made = post(&app, &maker, "/articles/save", json!({"title": "from a script"})).await;
+                        let made =
+                            post(&app, &maker, "/articles/save", json!({"title": "from a script"})).await;
                         made["data"]["id"].as_i64().unwrap()
                     }
                 }
@@ -120,7 +137,10 @@ async fn the_three_documented_combinations_on_every_write_endpoint_and_both_sour
             if allowed[update_at] {
                 assert_done(&updated, "更新成功", &what);
                 let after = post_snapshot(&app, &admin_token, id).await;
-                assert_eq!((after["title"].clone(), after["status"].clone()), (json!("changed"), json!("published")));
+                assert_eq!(
+                    (after["title"].clone(), after["status"].clone()),
+                    (json!("changed"), json!("published"))
+                );
             } else {
                 assert_refused(&updated, &format!("{what}: update"));
                 assert_eq!(post_snapshot(&app, &admin_token, id).await, before, "{what}: nothing changed");
@@ -161,7 +181,9 @@ async fn the_three_documented_combinations_on_every_write_endpoint_and_both_sour
                     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
                     made.json()["id"].as_i64().unwrap()
                 }
-                Source::Api => upload(&app, &maker, "c.png", &png(seed)).await["data"]["id"].as_i64().unwrap(),
+                Source::Api => {
+                    upload(&app, &maker, "c.png", &png(seed)).await["data"]["id"].as_i64().unwrap()
+                }
             };
             let listed = post(&app, key, "/attachments/index", json!({"limit": 100})).await;
             let entry = listed["data"]["list"].as_array().unwrap().iter().find(|m| m["id"] == id).cloned();
@@ -191,7 +213,8 @@ async fn a_missing_wrong_disabled_or_non_key_credential_gets_401_everywhere() {
     let disabled_id = keys.iter().map(|k| k.id).max().unwrap(); // the newest: `disabled`
     let patch = ApiKeyPatch { enabled: Some(false), ..ApiKeyPatch::default() };
     app.core.update_api_key(&Actor::System, disabled_id, patch).await.unwrap();
-    let id = app.create_post(&admin_token, json!({"title": "kept", "body": "x"})).await["id"].as_i64().unwrap();
+    let id =
+        app.create_post(&admin_token, json!({"title": "kept", "body": "x"})).await["id"].as_i64().unwrap();
     let before = post_snapshot(&app, &admin_token, id).await;
 
     let paths = [
@@ -207,7 +230,8 @@ async fn a_missing_wrong_disabled_or_non_key_credential_gets_401_everywhere() {
     ];
     let bearer_disabled = format!("Bearer {disabled}");
     let bearer_user = format!("Bearer {admin_token}");
-    let cases: [(&str, Vec<(&str, &str)>, &str); 6] = [
+    type Headers<'a> = Vec<(&'a str, &'a str)>;
+    let cases: [(&str, Headers, &str); 6] = [
         ("no key", vec![], "缺少 API Key"),
         ("wrong bearer", vec![("authorization", "Bearer isk_wrong")], "API Key 无效或已禁用"),
         ("wrong header", vec![("x-api-key", "isk_wrong")], "API Key 无效或已禁用"),
@@ -218,13 +242,17 @@ async fn a_missing_wrong_disabled_or_non_key_credential_gets_401_everywhere() {
     for path in paths {
         for (what, headers, msg) in &cases {
             let body = json!({"id": id, "title": "hijacked"});
-            let response = app.call_with_headers(Method::POST, &format!("{API}/{path}"), headers, Some(body)).await;
+            let response =
+                app.call_with_headers(Method::POST, &format!("{API}/{path}"), headers, Some(body)).await;
             let body = envelope(response);
             assert_eq!(body, json!({"code": 401, "msg": msg, "data": []}), "{what} on {path}");
         }
     }
     assert_eq!(post_snapshot(&app, &admin_token, id).await, before, "nothing changed");
-    let ok = envelope(app.call_with_headers(Method::GET, &format!("{API}/api_key_info/info"), &[("x-api-key", &key)], None).await);
+    let ok = envelope(
+        app.call_with_headers(Method::GET, &format!("{API}/api_key_info/info"), &[("x-api-key", &key)], None)
+            .await,
+    );
     assert_eq!(ok["code"], 0);
 
     // Paths no controller serves answer in the envelope, not problem+json.
@@ -246,7 +274,15 @@ async fn key_info_describes_each_combination_in_chinese() {
         (true, true, 2, ["可管理自己的数据", "可管理后台数据", "可删除所有数据"]),
     ] {
         let key = app.api_key(Some(admin.id), own, other, delete).await;
-        let info = envelope(app.call_with_headers(Method::GET, &format!("{API}/api_key_info/info"), &[("x-api-key", &key)], None).await);
+        let info = envelope(
+            app.call_with_headers(
+                Method::GET,
+                &format!("{API}/api_key_info/info"),
+                &[("x-api-key", &key)],
+                None,
+            )
+            .await,
+        );
         assert_eq!(
             info["data"],
             json!({
@@ -266,14 +302,21 @@ async fn a_read_only_key_reads_articles_and_the_whole_media_library() {
     let (admin, admin_token) = app.user("boss", Role::Admin).await;
     let (_, editor_token) = app.user("ed", Role::Editor).await;
     let read_only = app.api_key(Some(admin.id), false, false, 0).await;
-    assert_eq!(app.upload_media(Some(&editor_token), "e.png", &png(1), &[]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.upload_media(Some(&editor_token), "e.png", &png(1), &[]).await.status,
+        StatusCode::CREATED
+    );
     assert_eq!(app.upload_media(Some(&admin_token), "a.png", &png(2), &[]).await.status, StatusCode::CREATED);
     app.create_post(&admin_token, json!({"title": "draft", "body": "x"})).await;
 
     let listed = post(&app, &read_only, "/attachments/index", json!({})).await;
     assert_eq!(listed["data"]["total"], 2, "{listed}");
-    let images = post(&app, &read_only, "/attachments/index", json!({"type": "image", "page": 1, "limit": 1})).await;
-    assert_eq!((images["data"]["total"].clone(), images["data"]["list"].as_array().unwrap().len()), (json!(2), 1));
+    let images =
+        post(&app, &read_only, "/attachments/index", json!({"type": "image", "page": 1, "limit": 1})).await;
+    assert_eq!(
+        (images["data"]["total"].clone(), images["data"]["list"].as_array().unwrap().len()),
+        (json!(2), 1)
+    );
     let videos = post(&app, &read_only, "/attachments/index", json!({"type": "video"})).await;
     assert_eq!(videos["data"]["total"], 0);
     let native = app.get("/api/v1/media", Some(&read_only)).await;
