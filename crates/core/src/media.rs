@@ -421,6 +421,18 @@ impl Core {
         Ok(inserted)
     }
 
+    /// Who reads the media library for `actor`: an API key reads whatever its user may
+    /// (every key may read, whatever its write flags; see `KeyGrant`), so its flags are set
+    /// aside for reading. Writing (upload, edit, delete) still goes through the key's flags.
+    fn library_reader(actor: &Actor) -> std::borrow::Cow<'_, Actor> {
+        match actor {
+            Actor::User(p) if p.key.is_some() => {
+                std::borrow::Cow::Owned(Actor::User(crate::permission::Principal { key: None, ..p.clone() }))
+            }
+            _ => std::borrow::Cow::Borrowed(actor),
+        }
+    }
+
     /// Whether `actor` sees every upload in the library (editors and up) or only their
     /// own.
     fn sees_all_media(actor: &Actor) -> bool {
@@ -429,11 +441,12 @@ impl Core {
     }
 
     /// Reads one media record. Those who may upload read their own; editors and admins
-    /// read all.
+    /// read all. An API key reads as its user, whatever its write flags.
     ///
     /// Errors: `unauthenticated`, `forbidden`; `not_found` (also for someone else's file
     /// the caller may not see).
     pub async fn get_media(&self, actor: &Actor, id: i64) -> CoreResult<Media> {
+        let actor = &*Self::library_reader(actor);
         self.require(actor, Action::Upload, Resource::Site).await?;
         let media = self.repo.media_by_id(id).await?.ok_or_else(CoreError::not_found)?;
         if !Self::sees_all_media(actor) && actor.user_id() != Some(media.uploader_id) {
@@ -443,7 +456,8 @@ impl Core {
     }
 
     /// Lists the media library, newest first: everything for editors and admins, one's
-    /// own uploads for others who may upload.
+    /// own uploads for others who may upload. An API key lists as its user, whatever its
+    /// write flags (ulthon: every key may read).
     ///
     /// Errors: `unauthenticated`, `forbidden`; `invalid_input` for a bad page, page size
     /// or MIME filter.
@@ -452,6 +466,7 @@ impl Core {
         actor: &Actor,
         params: MediaListParams,
     ) -> CoreResult<crate::content::Page<Media>> {
+        let actor = &*Self::library_reader(actor);
         self.require(actor, Action::Upload, Resource::Site).await?;
         let page = params.page.unwrap_or(1);
         let per_page = params.per_page.unwrap_or_else(|| self.settings().page_size());
