@@ -233,6 +233,7 @@ pub async fn index(call: Call) -> UlthonResult {
         sort: Some("-created_at".into()),
         page: Some(page),
         per_page: Some(limit),
+        ..ListParams::default()
     };
     let found = call.core().list_items(&call.actor(), params).await?;
     let terms = Terms::load(&call).await?;

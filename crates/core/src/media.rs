@@ -421,23 +421,11 @@ impl Core {
         Ok(inserted)
     }
 
-    /// Who reads the media library for `actor`: an API key reads whatever its user may
-    /// (every key may read, whatever its write flags; see `KeyGrant`), so its flags are set
-    /// aside for reading. Writing (upload, edit, delete) still goes through the key's flags.
-    fn library_reader(actor: &Actor) -> std::borrow::Cow<'_, Actor> {
-        match actor {
-            Actor::User(p) if p.key.is_some() => {
-                std::borrow::Cow::Owned(Actor::User(crate::permission::Principal { key: None, ..p.clone() }))
-            }
-            _ => std::borrow::Cow::Borrowed(actor),
-        }
-    }
-
     /// Whether `actor` sees every upload in the library (editors and up) or only their
     /// own.
     fn sees_all_media(actor: &Actor) -> bool {
         let someone_elses = Resource::Media { uploader_id: -1, origin: Origin::Console };
-        authorize(actor, Action::Edit, someone_elses).is_ok()
+        authorize(actor, Action::BrowseMedia, someone_elses).is_ok()
     }
 
     /// Reads one media record. Those who may upload read their own; editors and admins
@@ -446,8 +434,7 @@ impl Core {
     /// Errors: `unauthenticated`, `forbidden`; `not_found` (also for someone else's file
     /// the caller may not see).
     pub async fn get_media(&self, actor: &Actor, id: i64) -> CoreResult<Media> {
-        let actor = &*Self::library_reader(actor);
-        self.require(actor, Action::Upload, Resource::Site).await?;
+        self.require(actor, Action::BrowseMedia, Resource::Site).await?;
         let media = self.repo.media_by_id(id).await?.ok_or_else(CoreError::not_found)?;
         if !Self::sees_all_media(actor) && actor.user_id() != Some(media.uploader_id) {
             return Err(CoreError::not_found());
@@ -466,8 +453,7 @@ impl Core {
         actor: &Actor,
         params: MediaListParams,
     ) -> CoreResult<crate::content::Page<Media>> {
-        let actor = &*Self::library_reader(actor);
-        self.require(actor, Action::Upload, Resource::Site).await?;
+        self.require(actor, Action::BrowseMedia, Resource::Site).await?;
         let page = params.page.unwrap_or(1);
         let per_page = params.per_page.unwrap_or_else(|| self.settings().page_size());
         crate::paging::check_per_page(per_page, MAX_PER_PAGE)?;

@@ -273,6 +273,10 @@ pub enum Action {
     Moderate,
     /// Upload media (`Resource::Site`).
     Upload,
+    /// Read the media library (`Resource::Site`) or one record in it (`Resource::Media`):
+    /// those who may upload read their own uploads, editors and admins everyone's. An API
+    /// key reads as its user, whatever its write flags.
+    BrowseMedia,
     /// Create, change and delete friend links and review applications.
     ManageLinks,
     /// Read page-view statistics.
@@ -307,6 +311,7 @@ impl Action {
         Action::Like,
         Action::Moderate,
         Action::Upload,
+        Action::BrowseMedia,
         Action::ManageLinks,
         Action::ViewStats,
         Action::ReadNotifications,
@@ -336,6 +341,7 @@ impl Action {
             Action::Like => "like",
             Action::Moderate => "moderate",
             Action::Upload => "upload",
+            Action::BrowseMedia => "browse_media",
             Action::ManageLinks => "manage_links",
             Action::ViewStats => "view_stats",
             Action::ReadNotifications => "read_notifications",
@@ -455,7 +461,7 @@ fn required_scope(action: Action, resource: Resource) -> Option<Scope> {
             _ => Some(Scope::ContentRead),
         },
         Action::Comment | Action::Like | Action::Moderate | Action::Upload => Some(Scope::ContentWrite),
-        Action::ViewStats | Action::ReadNotifications => Some(Scope::ContentRead),
+        Action::ViewStats | Action::ReadNotifications | Action::BrowseMedia => Some(Scope::ContentRead),
         Action::ManageLinks | Action::ManageWebhooks => Some(Scope::SettingsWrite),
         Action::ManageNotifications => Some(Scope::Admin),
         Action::Create
@@ -482,7 +488,7 @@ fn key_allows(grant: KeyGrant, action: Action, resource: Resource) -> bool {
         if origin == Origin::Api { grant.can_write_own } else { grant.can_write_other }
     };
     match (action, resource) {
-        (Action::View | Action::ViewRevisions | Action::ReadNotifications, _) => true,
+        (Action::View | Action::ViewRevisions | Action::ReadNotifications | Action::BrowseMedia, _) => true,
         (Action::Create | Action::Upload, _) => grant.can_write_own,
         (Action::CreateTag | Action::Comment | Action::Like, _) => {
             grant.can_write_own || grant.can_write_other
@@ -573,7 +579,11 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
             | Action::ManageWebhooks,
             _,
         ) => Err(Denial::Role),
-        (Action::Upload, _) => match role {
+        (Action::BrowseMedia, Resource::Media { uploader_id, .. }) => match role {
+            Role::Subscriber => Err(Denial::Role),
+            _ => own(uploader_id),
+        },
+        (Action::Upload | Action::BrowseMedia, _) => match role {
             Role::Subscriber => Err(Denial::Role),
             _ => Ok(()),
         },

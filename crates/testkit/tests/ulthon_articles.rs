@@ -270,6 +270,31 @@ async fn an_article_saved_here_reads_the_same_through_the_native_api() {
     assert_eq!(ids(&native["categories"]), ids(&data["categories"]));
     assert_eq!(ids(&native["tags"]), ids(&data["tags"]));
 
+    // The same article through emlog's `article_detail`.
+    s.app.set_setting("emlog.api_enabled", "true").await;
+    let emlog = s.app.get(&format!("/?rest-api=article_detail&id={id}"), None).await.json();
+    assert_eq!(emlog["code"], 0, "{emlog}");
+    let article = &emlog["data"]["article"];
+    assert_eq!(article["id"], id);
+    assert_eq!(article["title"], post["title"]);
+    assert_eq!(article["type"], "page");
+    assert_eq!(article["content"], post["content_html"]);
+    assert_eq!(article["content_raw"], post["content"]);
+    assert_eq!(article["excerpt_raw"], post["desc"]);
+    let site_url = s.app.core.settings().site_url().to_string();
+    assert_eq!(article["cover"], format!("{site_url}/uploads/poster.jpg"), "absolute, as emlog sends covers");
+    assert_eq!(article["date"], "2026-01-01 00:00:00", "publish_time in the site time zone");
+    let names = |tags: &Value| -> Vec<String> {
+        let mut names: Vec<String> =
+            tags.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+        names.sort();
+        names
+    };
+    let ulthon_tags: Vec<Value> =
+        data["tags"].as_array().unwrap().iter().map(|t| json!({"name": t["title"]})).collect();
+    assert_eq!(names(&article["tags"]), names(&Value::Array(ulthon_tags)));
+    assert_eq!(article["sort_id"], data["categories"][0]["id"]);
+
     // An edit of a published article is live at once, everywhere.
     s.app.clock.advance(Duration::minutes(5));
     let done = s.post("/articles/update", json!({"id": id, "title": "改过的", "content": "新正文"})).await;
