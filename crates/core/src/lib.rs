@@ -26,6 +26,8 @@ pub mod stats;
 pub mod taxonomy;
 pub mod users;
 pub mod webhooks;
+pub mod favorites;
+pub mod self_service;
 
 use std::sync::{Arc, RwLock};
 

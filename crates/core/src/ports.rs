@@ -580,6 +580,7 @@ pub trait ChangeCounter: Send + Sync {
 
 // Each feature's repository port lives beside its use cases.
 pub use crate::comments::CommentRepository;
+pub use crate::favorites::FavoriteRepository;
 pub use crate::likes::LikeRepository;
 pub use crate::links::LinkRepository;
 pub use crate::media::MediaRepository;
@@ -605,6 +606,7 @@ pub trait Repository:
     + NotificationRepository
     + StatsRepository
     + WebhookRepository
+    + FavoriteRepository
     + ChangeCounter
 {
 }
@@ -625,6 +627,7 @@ impl<T> Repository for T where
         + NotificationRepository
         + StatsRepository
         + WebhookRepository
+        + FavoriteRepository
         + ChangeCounter
 {
 }
