@@ -28,7 +28,9 @@ pub struct Call {
     /// The form body (emlog `$_POST`); empty for other content types and for multipart
     /// until a handler reads it.
     pub form: Params,
-    body: Option<Body>,
+    /// Behind a mutex only so that `&Call` is `Send` (a `Body` is not `Sync`) and handlers
+    /// may hold it across `.await`.
+    body: std::sync::Mutex<Option<Body>>,
 }
 
 fn content_type(headers: &HeaderMap) -> String {
@@ -63,7 +65,7 @@ impl Call {
         } else {
             (Params::default(), None)
         };
-        Ok(Call { state, parts, query, form, body })
+        Ok(Call { state, parts, query, form, body: std::sync::Mutex::new(body) })
     }
 
     pub fn core(&self) -> &Core {
@@ -86,7 +88,7 @@ impl Call {
 
     /// Whether the body is `multipart/form-data`.
     pub fn is_multipart(&self) -> bool {
-        self.body.is_some()
+        self.body.lock().map(|body| body.is_some()).unwrap_or(false)
     }
 
     /// The multipart body, once. Text fields the handler wants in [`Call::form`] it pushes
@@ -94,7 +96,7 @@ impl Call {
     ///
     /// Errors: `parameter error` when the body is not multipart or was already taken.
     pub async fn multipart(&mut self) -> Result<Multipart, EmlogError> {
-        let body = self.body.take().ok_or_else(EmlogError::parameter)?;
+        let body = self.body.get_mut().ok().and_then(Option::take).ok_or_else(EmlogError::parameter)?;
         let request = Request::from_parts(self.parts.clone(), body);
         Multipart::from_request(request, &()).await.map_err(|_| EmlogError::parameter())
     }
