@@ -119,7 +119,9 @@ async fn sign_in(call: Call) -> Response {
         Ok(outcome) => outcome,
         Err(error) => {
             return respond(Err(match error.code {
-                ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated => EmlogError::bad("用户或密码错误"),
+                ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated => {
+                    EmlogError::bad("用户或密码错误")
+                }
                 ErrorCode::RateLimited => too_frequent(&error),
                 _ => EmlogError::from(error),
             }));
@@ -208,7 +210,9 @@ async fn sign_up(call: Call) -> EmlogResult {
             ErrorCode::CaptchaFailed => EmlogError::bad("验证码错误"),
             ErrorCode::Conflict => EmlogError::bad("该邮箱已被注册"),
             ErrorCode::RateLimited => too_frequent(&error),
-            ErrorCode::InvalidInput if error.field.as_deref() == Some("email") => EmlogError::bad("错误的邮箱格式"),
+            ErrorCode::InvalidInput if error.field.as_deref() == Some("email") => {
+                EmlogError::bad("错误的邮箱格式")
+            }
             ErrorCode::InvalidInput => zh(&error, "parameter error"),
             _ => EmlogError::from(error),
         }),

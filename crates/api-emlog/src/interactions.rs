@@ -80,7 +80,8 @@ fn with_set_cookie(result: EmlogResult, cookie: Option<String>) -> EmlogResult {
 async fn approved_comments(call: &Call, actor: &Actor, id: i64) -> Result<Vec<CommentView>, EmlogError> {
     let mut all = Vec::new();
     for page in 1..=WHOLE_LIST_PAGES {
-        let params = CommentListParams { page: Some(page), per_page: Some(100), ..CommentListParams::default() };
+        let params =
+            CommentListParams { page: Some(page), per_page: Some(100), ..CommentListParams::default() };
         let batch = match call.core().item_comments(actor, id, params).await {
             Ok(batch) => batch,
             Err(error) if error.code == ErrorCode::NotFound => return Ok(Vec::new()),
@@ -198,7 +199,8 @@ pub async fn comment_list(call: Call) -> EmlogResult {
     }
     stacks.reverse();
     let pages = stacks.len().div_ceil(COMMENTS_PER_PAGE).max(1);
-    let shown: Vec<i64> = stacks.iter().skip((page - 1) * COMMENTS_PER_PAGE).take(COMMENTS_PER_PAGE).copied().collect();
+    let shown: Vec<i64> =
+        stacks.iter().skip((page - 1) * COMMENTS_PER_PAGE).take(COMMENTS_PER_PAGE).copied().collect();
     let page_url = if pages > 1 {
         (1..=pages)
             .map(|n| {
@@ -283,7 +285,8 @@ pub async fn like_list(call: Call) -> EmlogResult {
     let (now, tz, site) = (call.core().now(), call.core().settings().time_zone(), call.site_url());
     let mut likes = Vec::new();
     for page in 1..=WHOLE_LIST_PAGES {
-        let batch = match call.core().like_entries(&actor, LikeTarget::Item(id), Some(page), Some(100)).await {
+        let batch = match call.core().like_entries(&actor, LikeTarget::Item(id), Some(page), Some(100)).await
+        {
             Ok(batch) => batch,
             Err(error) if error.code == ErrorCode::NotFound => break,
             Err(error) => return Err(error.into()),
@@ -409,7 +412,9 @@ pub async fn my_collect_list(call: Call) -> EmlogResult {
             })
         })
         .collect();
-    ok(json!({ "articles": articles, "page": page, "total_pages": total_pages, "has_more": page < total_pages }))
+    ok(
+        json!({ "articles": articles, "page": page, "total_pages": total_pages, "has_more": page < total_pages }),
+    )
 }
 
 /// `addcom`'s core error in emlog's words.
@@ -445,7 +450,9 @@ fn comment_error(error: CoreError) -> EmlogError {
 /// robot user agent). The field checks run before the article checks here.
 pub async fn add_comment(call: Call) -> EmlogResult {
     let actor = poster(&call).await?;
-    let Some(gid) = call.form.int("gid").filter(|g| *g > 0) else { return Err(EmlogError::bad("文章不存在")) };
+    let Some(gid) = call.form.int("gid").filter(|g| *g > 0) else {
+        return Err(EmlogError::bad("文章不存在"));
+    };
     let name = call.form.text("comname");
     let comment = call.form.raw("comment").map(str::trim).unwrap_or("").to_string();
     let mail = call.form.text("commail");
@@ -468,7 +475,8 @@ pub async fn add_comment(call: Call) -> EmlogResult {
     if abnormal_agent(&call) {
         return Err(EmlogError::bad("非正常请求"));
     }
-    let url = call.form.text("comurl").map(|u| if u.starts_with("http") { u } else { format!("https://{u}") });
+    let url =
+        call.form.text("comurl").map(|u| if u.starts_with("http") { u } else { format!("https://{u}") });
     let input = NewComment {
         parent_id: call.form.int("pid").filter(|p| *p > 0),
         body: comment,
@@ -499,7 +507,9 @@ pub async fn add_comment(call: Call) -> EmlogResult {
 /// Errors (400): `评论不存在`, `非正常请求` (robot user agent); 429 when too frequent.
 pub async fn like_comment(call: Call) -> EmlogResult {
     let actor = poster(&call).await?;
-    let Some(cid) = call.form.int("cid").filter(|c| *c > 0) else { return Err(EmlogError::bad("评论不存在")) };
+    let Some(cid) = call.form.int("cid").filter(|c| *c > 0) else {
+        return Err(EmlogError::bad("评论不存在"));
+    };
     if abnormal_agent(&call) {
         return Err(EmlogError::bad("非正常请求"));
     }
@@ -523,7 +533,9 @@ pub async fn like_comment(call: Call) -> EmlogResult {
 /// characters), `非正常请求` (robot user agent, or an avatar that is not an http(s) URL).
 pub async fn add_like(call: Call) -> EmlogResult {
     let actor = poster(&call).await?;
-    let Some(gid) = call.form.int("gid").filter(|g| *g > 0) else { return Err(EmlogError::bad("文章不存在")) };
+    let Some(gid) = call.form.int("gid").filter(|g| *g > 0) else {
+        return Err(EmlogError::bad("文章不存在"));
+    };
     if abnormal_agent(&call) {
         return Err(EmlogError::bad("非正常请求"));
     }
@@ -535,7 +547,9 @@ pub async fn add_like(call: Call) -> EmlogResult {
         Err(error) => Err(match error.code {
             ErrorCode::NotFound => EmlogError::bad("文章不存在"),
             ErrorCode::RateLimited => EmlogError::from_core(&error).with_msg("操作太频繁"),
-            ErrorCode::InvalidInput if error.field.as_deref() == Some("name") => EmlogError::bad("昵称太长了"),
+            ErrorCode::InvalidInput if error.field.as_deref() == Some("name") => {
+                EmlogError::bad("昵称太长了")
+            }
             _ => EmlogError::bad("非正常请求"),
         }),
     };

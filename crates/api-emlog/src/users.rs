@@ -25,7 +25,9 @@ pub(crate) fn default_avatar(site_url: &str) -> String {
 /// paths (`/…`, `../…`) made absolute, the default svg when there is none.
 pub(crate) fn avatar_url(site_url: &str, avatar: Option<&str>) -> String {
     match avatar.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(a) if a.starts_with("http://") || a.starts_with("https://") || a.starts_with("//") => a.to_string(),
+        Some(a) if a.starts_with("http://") || a.starts_with("https://") || a.starts_with("//") => {
+            a.to_string()
+        }
         Some(a) => format!("{site_url}/{}", a.trim_start_matches("../").trim_start_matches('/')),
         None => default_avatar(site_url),
     }

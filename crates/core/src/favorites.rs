@@ -47,8 +47,12 @@ pub trait FavoriteRepository: Send + Sync {
     /// In one transaction: adds the favorite unless it exists and, if added, 1 to
     /// `items.favorite_count`. Returns whether it was added and the count; `None` when
     /// the item does not exist.
-    async fn add_favorite(&self, user_id: i64, item_id: i64, at: DateTime<Utc>)
-    -> CoreResult<Option<(bool, i64)>>;
+    async fn add_favorite(
+        &self,
+        user_id: i64,
+        item_id: i64,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Option<(bool, i64)>>;
     /// In one transaction: removes the favorite if it exists and, if removed, 1 from
     /// `items.favorite_count`. `None` when the item does not exist.
     async fn remove_favorite(&self, user_id: i64, item_id: i64) -> CoreResult<Option<(bool, i64)>>;

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod content;
 pub mod error;
 pub mod events;
+pub mod favorites;
 pub mod likes;
 pub mod links;
 pub mod locale;
@@ -21,13 +22,12 @@ pub mod permission;
 pub mod ports;
 pub mod sealing;
 pub mod secrets;
+pub mod self_service;
 pub mod settings;
 pub mod stats;
 pub mod taxonomy;
 pub mod users;
 pub mod webhooks;
-pub mod favorites;
-pub mod self_service;
 
 use std::sync::{Arc, RwLock};
 

@@ -220,7 +220,12 @@ pub trait LikeRepository: Send + Sync {
     ) -> CoreResult<Option<(bool, i64, Option<i64>)>>;
     /// Every like of the target, signed-in and guest alike, newest first (a page), with
     /// the total.
-    async fn like_entries(&self, target: LikeTarget, offset: i64, limit: i64) -> CoreResult<(Vec<LikeEntry>, i64)>;
+    async fn like_entries(
+        &self,
+        target: LikeTarget,
+        offset: i64,
+        limit: i64,
+    ) -> CoreResult<(Vec<LikeEntry>, i64)>;
 }
 
 impl Core {

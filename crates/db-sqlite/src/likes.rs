@@ -110,13 +110,19 @@ impl LikeRepository for SqliteStore {
         self.change_like(target, liker, Some(at), profile).await
     }
 
-    async fn like_entries(&self, target: LikeTarget, offset: i64, limit: i64) -> CoreResult<(Vec<LikeEntry>, i64)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM likes WHERE target_kind = ? AND target_id = ?")
-            .bind(target.kind())
-            .bind(target.id())
-            .fetch_one(&self.read)
-            .await
-            .map_err(db_error)?;
+    async fn like_entries(
+        &self,
+        target: LikeTarget,
+        offset: i64,
+        limit: i64,
+    ) -> CoreResult<(Vec<LikeEntry>, i64)> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM likes WHERE target_kind = ? AND target_id = ?")
+                .bind(target.kind())
+                .bind(target.id())
+                .fetch_one(&self.read)
+                .await
+                .map_err(db_error)?;
         let rows = sqlx::query(
             "SELECT l.id AS like_id, l.name AS like_name, l.avatar AS like_avatar, l.created_at,
                     u.id AS user_id, u.username, u.display_name, u.avatar AS user_avatar
@@ -242,12 +248,19 @@ mod tests {
         let (_dir, store) = store().await;
         let (user, item) = user_and_item(&store).await;
         let target = LikeTarget::Item(item);
-        let guest = LikerProfile { name: Some("snowsun".into()), avatar: Some("https://a.example/x.png".into()) };
-        let (added, count, id) =
-            store.add_like_with_profile(target, &Liker::Anonymous("v:g".into()), at(1), &guest).await.unwrap().unwrap();
+        let guest =
+            LikerProfile { name: Some("snowsun".into()), avatar: Some("https://a.example/x.png".into()) };
+        let (added, count, id) = store
+            .add_like_with_profile(target, &Liker::Anonymous("v:g".into()), at(1), &guest)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(added && count == 1 && id.is_some());
-        let again =
-            store.add_like_with_profile(target, &Liker::Anonymous("v:g".into()), at(2), &guest).await.unwrap().unwrap();
+        let again = store
+            .add_like_with_profile(target, &Liker::Anonymous("v:g".into()), at(2), &guest)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(again, (false, 1, None));
         store.add_like(target, &Liker::User(user), at(3)).await.unwrap();
         let (entries, total) = store.like_entries(target, 0, 10).await.unwrap();

@@ -57,14 +57,17 @@ async fn sign_in_sets_the_login_cookie_and_answers_in_chinese() {
     let app = app().await;
     let (alice, _) = app.user("alice", Role::Author).await;
 
-    let wrong = app.form(Method::POST, SIGN_IN, &[], &[("user", "alice"), ("pw", "nope"), ("resp", "json")]).await;
+    let wrong =
+        app.form(Method::POST, SIGN_IN, &[], &[("user", "alice"), ("pw", "nope"), ("resp", "json")]).await;
     assert_error(&wrong, StatusCode::BAD_REQUEST, "用户或密码错误");
-    let unknown =
-        app.form(Method::POST, SIGN_IN, &[], &[("user", "nobody"), ("pw", "password123"), ("resp", "json")]).await;
+    let unknown = app
+        .form(Method::POST, SIGN_IN, &[], &[("user", "nobody"), ("pw", "password123"), ("resp", "json")])
+        .await;
     assert_error(&unknown, StatusCode::BAD_REQUEST, "用户或密码错误");
 
-    let response =
-        app.form(Method::POST, SIGN_IN, &[], &[("user", "alice"), ("pw", "password123"), ("resp", "json")]).await;
+    let response = app
+        .form(Method::POST, SIGN_IN, &[], &[("user", "alice"), ("pw", "password123"), ("resp", "json")])
+        .await;
     assert_eq!(assert_ok(&response), "");
     let set = response.header("set-cookie").unwrap();
     assert!(set.starts_with(&format!("{}=", cookie_name(&app))), "{set}");
@@ -88,7 +91,9 @@ async fn sign_in_sets_the_login_cookie_and_answers_in_chinese() {
     let cookie = persist.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
 
     // userinfo with the cookie: HEAD's types (uid and create_time ints).
-    let info = assert_ok(&app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await);
+    let info = assert_ok(
+        &app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await,
+    );
     assert_eq!(
         info,
         json!({"userinfo": {
@@ -100,7 +105,12 @@ async fn sign_in_sets_the_login_cookie_and_answers_in_chinese() {
     );
     // Already signed in: a 302, even with resp=json.
     let again = app
-        .form(Method::POST, SIGN_IN, &[("cookie", &cookie)], &[("user", "alice"), ("pw", "x"), ("resp", "json")])
+        .form(
+            Method::POST,
+            SIGN_IN,
+            &[("cookie", &cookie)],
+            &[("user", "alice"), ("pw", "x"), ("resp", "json")],
+        )
         .await;
     assert_eq!(again.status, StatusCode::FOUND);
     // Without resp=json a success is a redirect to the site, with the cookie.
@@ -117,12 +127,14 @@ async fn repeated_wrong_passwords_lock_the_account_with_a_429() {
     let app = app().await;
     app.user("alice", Role::Author).await;
     for _ in 0..5 {
-        let wrong =
-            app.form(Method::POST, SIGN_IN, &[], &[("user", "alice"), ("pw", "nope"), ("resp", "json")]).await;
+        let wrong = app
+            .form(Method::POST, SIGN_IN, &[], &[("user", "alice"), ("pw", "nope"), ("resp", "json")])
+            .await;
         assert_error(&wrong, StatusCode::BAD_REQUEST, "用户或密码错误");
     }
-    let locked =
-        app.form(Method::POST, SIGN_IN, &[], &[("user", "alice"), ("pw", "password123"), ("resp", "json")]).await;
+    let locked = app
+        .form(Method::POST, SIGN_IN, &[], &[("user", "alice"), ("pw", "password123"), ("resp", "json")])
+        .await;
     assert_error(&locked, StatusCode::TOO_MANY_REQUESTS, "操作太频繁，请稍后再试");
     assert!(locked.header("retry-after").is_some());
 }
@@ -136,7 +148,8 @@ async fn sign_up_checks_in_emlog_order_and_derives_a_username() {
         async move { app.form(Method::POST, "/admin/account.php?action=dosignup", &[], &fields).await }
     };
     // Closed (the default): emlog's empty 200 body.
-    let closed = signup(vec![("mail", "bob@example.com"), ("passwd", "password1"), ("repasswd", "password1")]).await;
+    let closed =
+        signup(vec![("mail", "bob@example.com"), ("passwd", "password1"), ("repasswd", "password1")]).await;
     assert_eq!(closed.status, StatusCode::OK);
     assert!(closed.body.is_empty(), "{}", closed.text());
 
@@ -144,29 +157,47 @@ async fn sign_up_checks_in_emlog_order_and_derives_a_username() {
     app.set_setting("auth.default_role", "author").await;
     let bad = signup(vec![("mail", "not-mail"), ("passwd", "x"), ("repasswd", "y"), ("resp", "json")]).await;
     assert_error(&bad, StatusCode::BAD_REQUEST, "错误的邮箱格式");
-    let taken = signup(vec![("mail", "alice@example.com"), ("passwd", "x"), ("repasswd", "y"), ("resp", "json")]).await;
+    let taken =
+        signup(vec![("mail", "alice@example.com"), ("passwd", "x"), ("repasswd", "y"), ("resp", "json")])
+            .await;
     assert_error(&taken, StatusCode::BAD_REQUEST, "该邮箱已被注册");
-    let short = signup(vec![("mail", "bob@example.com"), ("passwd", "12345"), ("repasswd", "y"), ("resp", "json")]).await;
+    let short =
+        signup(vec![("mail", "bob@example.com"), ("passwd", "12345"), ("repasswd", "y"), ("resp", "json")])
+            .await;
     assert_error(&short, StatusCode::BAD_REQUEST, "密码不小于8位");
-    let differ =
-        signup(vec![("mail", "bob@example.com"), ("passwd", "password1"), ("repasswd", "password2"), ("resp", "json")])
-            .await;
+    let differ = signup(vec![
+        ("mail", "bob@example.com"),
+        ("passwd", "password1"),
+        ("repasswd", "password2"),
+        ("resp", "json"),
+    ])
+    .await;
     assert_error(&differ, StatusCode::BAD_REQUEST, "两次输入的密码不一致");
-    let done =
-        signup(vec![("mail", "bob@example.com"), ("passwd", "password1"), ("repasswd", "password1"), ("resp", "json")])
-            .await;
+    let done = signup(vec![
+        ("mail", "bob@example.com"),
+        ("passwd", "password1"),
+        ("repasswd", "password1"),
+        ("resp", "json"),
+    ])
+    .await;
     assert_eq!(assert_ok(&done), "");
     let bob = app.core.user_by_login("bob@example.com").await.unwrap();
     assert_eq!((bob.username.as_str(), bob.role), ("bob", Role::Author));
     // The same local part again: a suffix.
-    let other =
-        signup(vec![("mail", "bob@other.example"), ("passwd", "password1"), ("repasswd", "password1"), ("resp", "json")])
-            .await;
+    let other = signup(vec![
+        ("mail", "bob@other.example"),
+        ("passwd", "password1"),
+        ("repasswd", "password1"),
+        ("resp", "json"),
+    ])
+    .await;
     assert_ok(&other);
     assert_eq!(app.core.user_by_login("bob@other.example").await.unwrap().username, "bob-2");
     // The new account signs in with its e-mail; emlog calls an author a writer.
     let cookie = sign_in(&app, "bob@example.com", "password1").await;
-    let info = assert_ok(&app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await);
+    let info = assert_ok(
+        &app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await,
+    );
     assert_eq!(info["userinfo"]["role"], "writer");
     assert_eq!(info["userinfo"]["uid"], bob.id);
 }
@@ -188,7 +219,8 @@ async fn password_reset_keeps_the_mail_in_a_sealed_cookie_between_the_steps() {
         "错误的注册邮箱",
     );
     // An unknown address answers like a known one, and nothing is sent.
-    let unknown = app.form(Method::POST, reset, &[], &[("mail", "ghost@example.com"), ("resp", "json")]).await;
+    let unknown =
+        app.form(Method::POST, reset, &[], &[("mail", "ghost@example.com"), ("resp", "json")]).await;
     assert_ok(&unknown);
     assert!(app.outbox().is_empty());
 
@@ -200,7 +232,12 @@ async fn password_reset_keeps_the_mail_in_a_sealed_cookie_between_the_steps() {
     let code = eight_digits(&app.outbox()[0].text);
 
     let no_ticket = app
-        .form(Method::POST, reset2, &[], &[("mail_code", &code), ("passwd", "newpass123"), ("repasswd", "newpass123")])
+        .form(
+            Method::POST,
+            reset2,
+            &[],
+            &[("mail_code", &code), ("passwd", "newpass123"), ("repasswd", "newpass123")],
+        )
         .await;
     assert_error(&no_ticket, StatusCode::BAD_REQUEST, "邮件验证码错误");
     let forged = app
@@ -297,34 +334,53 @@ async fn blogger_php_needs_the_cookie_and_updates_the_profile() {
     assert_eq!(app.core.user(alice.id).await.unwrap().display_name, "alice");
 
     let done = app
-        .form(Method::POST, update, &with(&[]), &[("name", "爱丽丝"), ("description", "写<字>的人"), ("username", "alice")])
+        .form(
+            Method::POST,
+            update,
+            &with(&[]),
+            &[("name", "爱丽丝"), ("description", "写<字>的人"), ("username", "alice")],
+        )
         .await;
     assert_eq!(assert_ok(&done), "");
-    let info = assert_ok(&app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await);
+    let info = assert_ok(
+        &app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await,
+    );
     assert_eq!(info["userinfo"]["nickname"], "爱丽丝");
     assert_eq!(info["userinfo"]["description"], "写&lt;字&gt;的人", "htmlspecialchars as emlog");
 
     // change_password
     let change = "/admin/blogger.php?action=change_password";
     assert_error(
-        &app.form(Method::POST, change, &with(&[]), &[("new_passwd", "12345"), ("new_passwd2", "12345")]).await,
+        &app.form(Method::POST, change, &with(&[]), &[("new_passwd", "12345"), ("new_passwd2", "12345")])
+            .await,
         StatusCode::BAD_REQUEST,
         "密码不得小于8位",
     );
     assert_error(
-        &app.form(Method::POST, change, &with(&[]), &[("new_passwd", "newpass123"), ("new_passwd2", "newpass124")])
-            .await,
+        &app.form(
+            Method::POST,
+            change,
+            &with(&[]),
+            &[("new_passwd", "newpass123"), ("new_passwd2", "newpass124")],
+        )
+        .await,
         StatusCode::BAD_REQUEST,
         "两次密码不一致",
     );
     let other_session = sign_in(&app, "alice", "password123").await;
     let changed = app
-        .form(Method::POST, change, &with(&[]), &[("new_passwd", "newpass123"), ("new_passwd2", "newpass123")])
+        .form(
+            Method::POST,
+            change,
+            &with(&[]),
+            &[("new_passwd", "newpass123"), ("new_passwd2", "newpass123")],
+        )
         .await;
     assert_eq!(assert_ok(&changed), "");
     let still = app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await;
     assert_ok(&still);
-    let ended = app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &other_session)], None).await;
+    let ended =
+        app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &other_session)], None).await;
     assert_error(&ended, StatusCode::UNAUTHORIZED, "auth cookie error");
     sign_in(&app, "alice", "newpass123").await;
 
@@ -334,13 +390,18 @@ async fn blogger_php_needs_the_cookie_and_updates_the_profile() {
     let path = assert_ok(&uploaded);
     let path = path.as_str().expect("a string path");
     assert!(path.starts_with("../media/") && path.ends_with(".png"), "{path}");
-    let info = assert_ok(&app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await);
+    let info = assert_ok(
+        &app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await,
+    );
     assert_eq!(info["userinfo"]["photo"], path);
     assert_eq!(info["userinfo"]["avatar"], format!("https://blog.example/{}", &path[3..]));
-    let text = app.multipart(avatar, &with(&[]), &[], "image", "me.png", "image/png", b"just some text").await;
+    let text =
+        app.multipart(avatar, &with(&[]), &[], "image", "me.png", "image/png", b"just some text").await;
     assert_eq!(text.status.as_u16() / 100, 4, "{}", text.text());
     assert_eq!(text.json()["code"], 1);
-    let info = assert_ok(&app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await);
+    let info = assert_ok(
+        &app.call_with_headers(Method::GET, "/?rest-api=userinfo", &[("cookie", &cookie)], None).await,
+    );
     assert_eq!(info["userinfo"]["photo"], path, "the avatar did not change");
 }
 
@@ -350,7 +411,8 @@ async fn user_detail_takes_a_key_and_a_bad_cookie_beats_a_good_key() {
     let (alice, _) = app.user("alice", Role::Editor).await;
     let key = app.api_key(Some(alice.id), true, false, 0).await;
 
-    let detail = assert_ok(&app.get(&format!("/?rest-api=user_detail&id={}&api_key={key}", alice.id), None).await);
+    let detail =
+        assert_ok(&app.get(&format!("/?rest-api=user_detail&id={}&api_key={key}", alice.id), None).await);
     assert_eq!(
         detail,
         json!({"userinfo": {
@@ -361,7 +423,11 @@ async fn user_detail_takes_a_key_and_a_bad_cookie_beats_a_good_key() {
     );
     let unknown = assert_ok(&app.get(&format!("/?rest-api=user_detail&id=9999&api_key={key}"), None).await);
     assert_eq!(unknown, json!({"userinfo": []}));
-    assert_error(&app.get("/?rest-api=user_detail&id=1", None).await, StatusCode::UNAUTHORIZED, "auth param error");
+    assert_error(
+        &app.get("/?rest-api=user_detail&id=1", None).await,
+        StatusCode::UNAUTHORIZED,
+        "auth param error",
+    );
     assert_error(
         &app.get("/?rest-api=user_detail&id=1&api_key=wrong", None).await,
         StatusCode::UNAUTHORIZED,
@@ -373,7 +439,12 @@ async fn user_detail_takes_a_key_and_a_bad_cookie_beats_a_good_key() {
     assert!(assert_ok(&posted)["note_id"].is_i64());
     let bad_cookie = format!("{}=not-a-session", cookie_name(&app));
     let refused = app
-        .form(Method::POST, "/?rest-api=note_post", &[("cookie", &bad_cookie)], &[("t", "hi"), ("api_key", &key)])
+        .form(
+            Method::POST,
+            "/?rest-api=note_post",
+            &[("cookie", &bad_cookie)],
+            &[("t", "hi"), ("api_key", &key)],
+        )
         .await;
     assert_error(&refused, StatusCode::UNAUTHORIZED, "auth cookie error");
 }

@@ -94,22 +94,28 @@ async fn check_printed(app: &TestApp, stdout: &[u8]) {
     let id = reply["data"]["note_id"].as_i64().unwrap_or_else(|| panic!("note_id is not an int: {reply}"));
     let note = app.core.get_note(&inkstone_core::Actor::Anonymous, id).await.expect("the note exists");
     assert_eq!(note.note.body, "这是一篇测试微语笔记");
-    let listed = app.core.list_notes(&inkstone_core::Actor::Anonymous, NoteListParams::default()).await.unwrap();
+    let listed =
+        app.core.list_notes(&inkstone_core::Actor::Anonymous, NoteListParams::default()).await.unwrap();
     assert_eq!(listed.total, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_documents_php_example_publishes_a_note() {
-    if !available("php", &["-r", "exit(function_exists('curl_init') ? 0 : 1);"], "php with the curl extension") {
+    if !available(
+        "php",
+        &["-r", "exit(function_exists('curl_init') ? 0 : 1);"],
+        "php with the curl extension",
+    ) {
         return;
     }
     let (app, base, key) = server().await;
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("note_post.php");
     std::fs::write(&script, substitute(PHP_EXAMPLE, &base, &key)).unwrap();
-    let output = tokio::task::spawn_blocking(move || Command::new("php").arg(&script).output().expect("run php"))
-        .await
-        .unwrap();
+    let output =
+        tokio::task::spawn_blocking(move || Command::new("php").arg(&script).output().expect("run php"))
+            .await
+            .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     check_printed(&app, &output.stdout).await;
 }
@@ -121,10 +127,11 @@ async fn the_documents_python_example_publishes_a_note() {
     }
     let (app, base, key) = server().await;
     let script = substitute(PYTHON_EXAMPLE, &base, &key);
-    let output =
-        tokio::task::spawn_blocking(move || Command::new("python3").arg("-c").arg(&script).output().expect("run python3"))
-            .await
-            .unwrap();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("python3").arg("-c").arg(&script).output().expect("run python3")
+    })
+    .await
+    .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     check_printed(&app, &output.stdout).await;
 }

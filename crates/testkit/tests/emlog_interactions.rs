@@ -58,7 +58,8 @@ async fn addcom_holds_guests_for_review_and_answers_in_chinese() {
     let (_, token) = app.user("alice", Role::Author).await;
     let gid = post(&app, &token).await.to_string();
     let guest = |extra: &[(&'static str, &'static str)]| {
-        let mut fields = vec![("comname", "路人"), ("commail", "g@example.com"), ("comment", "你好"), ("resp", "json")];
+        let mut fields =
+            vec![("comname", "路人"), ("commail", "g@example.com"), ("comment", "你好"), ("resp", "json")];
         fields.extend_from_slice(extra);
         fields
     };
@@ -74,9 +75,12 @@ async fn addcom_holds_guests_for_review_and_answers_in_chinese() {
     let long_name = "名".repeat(40);
     let long = addcom(&app, &[], &[("gid", &gid), ("comname", &long_name), ("comment", "x")]).await;
     assert_error(&long, StatusCode::BAD_REQUEST, "昵称太长了");
-    let mail = addcom(&app, &[], &[("gid", &gid), ("comname", "a"), ("commail", "nope"), ("comment", "x")]).await;
+    let mail =
+        addcom(&app, &[], &[("gid", &gid), ("comname", "a"), ("commail", "nope"), ("comment", "x")]).await;
     assert_error(&mail, StatusCode::BAD_REQUEST, "请正确填写邮箱");
-    let empty = addcom(&app, &[], &[("gid", &gid), ("comname", "a"), ("commail", "a@b.example"), ("comment", "")]).await;
+    let empty =
+        addcom(&app, &[], &[("gid", &gid), ("comname", "a"), ("commail", "a@b.example"), ("comment", "")])
+            .await;
     assert_error(&empty, StatusCode::BAD_REQUEST, "评论内容不能为空");
     let robot = app
         .form(
@@ -90,7 +94,10 @@ async fn addcom_holds_guests_for_review_and_answers_in_chinese() {
 
     // Closed comments.
     let closed = app
-        .create_post(&token, json!({"title": "Closed", "body": "x", "status": "published", "comments_allowed": false}))
+        .create_post(
+            &token,
+            json!({"title": "Closed", "body": "x", "status": "published", "comments_allowed": false}),
+        )
         .await["id"]
         .as_i64()
         .unwrap()
@@ -101,7 +108,9 @@ async fn addcom_holds_guests_for_review_and_answers_in_chinese() {
 
     // A signed-in moderator's comment is approved: data {cid} (int).
     let cookie = sign_in(&app, "alice").await;
-    let own = addcom(&app, &[("cookie", &cookie)], &[("gid", &gid), ("comment", "作者回复"), ("resp", "json")]).await;
+    let own =
+        addcom(&app, &[("cookie", &cookie)], &[("gid", &gid), ("comment", "作者回复"), ("resp", "json")])
+            .await;
     assert!(assert_ok(&own)["cid"].is_i64(), "{}", own.text());
 }
 
@@ -148,7 +157,10 @@ async fn comment_lists_nest_levels_and_hide_private_fields_from_non_moderators()
     assert_eq!(first["level"], 0);
     assert_eq!(first["children"], json!([cids[1]]));
     assert_eq!(first["date"], "5 分钟前");
-    assert_eq!((first["mail"].as_str(), first["ip"].as_str(), first["agent"].as_str()), (Some(""), Some(""), Some("")));
+    assert_eq!(
+        (first["mail"].as_str(), first["ip"].as_str(), first["agent"].as_str()),
+        (Some(""), Some(""), Some(""))
+    );
     let fifth = &list["comments"][cids[4].to_string()];
     assert_eq!(fifth["level"], 4);
     let sixth = &list["comments"][cids[5].to_string()];
@@ -182,8 +194,13 @@ async fn comment_lists_nest_levels_and_hide_private_fields_from_non_moderators()
     }
     assert!(node.get("children").is_none(), "a leaf has no children key");
     let simple_mod = assert_ok(
-        &app.call_with_headers(Method::GET, &format!("/?rest-api=comment_list_simple&id={id}"), &[("cookie", &alice)], None)
-            .await,
+        &app.call_with_headers(
+            Method::GET,
+            &format!("/?rest-api=comment_list_simple&id={id}"),
+            &[("cookie", &alice)],
+            None,
+        )
+        .await,
     );
     assert_eq!(
         simple_mod["comments"][0]["avatar"],
@@ -225,15 +242,15 @@ async fn likes_keep_guest_names_and_refuse_a_second_like() {
     let missing = app.form(Method::POST, "/index.php?action=addlike", &[UA], &[("gid", "9999")]).await;
     assert_error(&missing, StatusCode::BAD_REQUEST, "文章不存在");
     let long = "x".repeat(51);
-    let long_name = app
-        .form(Method::POST, "/index.php?action=addlike", &[UA], &[("gid", &gid), ("name", &long)])
-        .await;
+    let long_name =
+        app.form(Method::POST, "/index.php?action=addlike", &[UA], &[("gid", &gid), ("name", &long)]).await;
     assert_error(&long_name, StatusCode::BAD_REQUEST, "昵称太长了");
 
     app.clock.advance(chrono::Duration::hours(2));
     let cookie = sign_in(&app, "alice").await;
-    let mine =
-        app.form(Method::POST, "/index.php?action=addlike", &[UA, ("cookie", &cookie)], &[("gid", &gid)]).await;
+    let mine = app
+        .form(Method::POST, "/index.php?action=addlike", &[UA, ("cookie", &cookie)], &[("gid", &gid)])
+        .await;
     assert_ok(&mine);
     app.clock.advance(chrono::Duration::seconds(30));
 
@@ -252,8 +269,9 @@ async fn likes_keep_guest_names_and_refuse_a_second_like() {
     assert_eq!(app.core.get_item_like_count(id).await, 2);
 
     // unlike: the front action refuses guests; the REST action needs the cookie.
-    let guest_unlike =
-        app.form(Method::POST, "/index.php?action=unlike", &[UA, ("cookie", visitor)], &[("gid", &gid)]).await;
+    let guest_unlike = app
+        .form(Method::POST, "/index.php?action=unlike", &[UA, ("cookie", visitor)], &[("gid", &gid)])
+        .await;
     assert_error(&guest_unlike, StatusCode::BAD_REQUEST, "取消失败");
     let rest = app.form(Method::POST, "/?rest-api=unlike", &[], &[("id", &gid)]).await;
     assert_error(&rest, StatusCode::UNAUTHORIZED, "auth cookie error");
@@ -275,7 +293,12 @@ async fn likecom_counts_one_like_per_visitor() {
     let visitor = "inkstone_visitor=BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
     for _ in 0..2 {
         let liked = app
-            .form(Method::POST, "/index.php?action=likecom", &[UA, ("cookie", visitor)], &[("cid", &cid.to_string())])
+            .form(
+                Method::POST,
+                "/index.php?action=likecom",
+                &[UA, ("cookie", visitor)],
+                &[("cid", &cid.to_string())],
+            )
             .await;
         assert_eq!(assert_ok(&liked), "");
     }
@@ -312,7 +335,8 @@ async fn favorites_need_the_cookie_and_move_the_count() {
     let item = app.core.get_item_for_test(id).await;
     assert_eq!(item.favorite_count, 1);
 
-    let list = assert_ok(&app.call_with_headers(Method::GET, "/?rest-api=my_collect_list", &cookie, None).await);
+    let list =
+        assert_ok(&app.call_with_headers(Method::GET, "/?rest-api=my_collect_list", &cookie, None).await);
     assert_eq!(list["page"], 1);
     assert_eq!(list["total_pages"], 1);
     assert_eq!(list["has_more"], false);

@@ -21,11 +21,21 @@ async fn notes_are_posted_and_listed_with_relative_dates() {
     let key = app.api_key(Some(alice.id), true, false, 0).await;
 
     let posted = app
-        .form(Method::POST, "/?rest-api=note_post", &[], &[("t", "**test** note"), ("author_uid", "1"), ("api_key", &key)])
+        .form(
+            Method::POST,
+            "/?rest-api=note_post",
+            &[],
+            &[("t", "**test** note"), ("author_uid", "1"), ("api_key", &key)],
+        )
         .await;
     let first = assert_ok(&posted)["note_id"].as_i64().expect("note_id is an int");
     let secret = app
-        .form(Method::POST, "/?rest-api=note_post", &[], &[("t", "secret"), ("private", "y"), ("api_key", &key)])
+        .form(
+            Method::POST,
+            "/?rest-api=note_post",
+            &[],
+            &[("t", "secret"), ("private", "y"), ("api_key", &key)],
+        )
         .await;
     assert_ok(&secret);
     let missing = app.form(Method::POST, "/?rest-api=note_post", &[], &[("api_key", &key)]).await;
@@ -36,7 +46,12 @@ async fn notes_are_posted_and_listed_with_relative_dates() {
     let time = app.clock_now_secs().to_string();
     let sign = format!("{:x}", md5::Md5::digest_of(format!("{time}{key}")));
     let signed = app
-        .form(Method::POST, "/?rest-api=note_post", &[], &[("t", "signed"), ("req_time", &time), ("req_sign", &sign)])
+        .form(
+            Method::POST,
+            "/?rest-api=note_post",
+            &[],
+            &[("t", "signed"), ("req_time", &time), ("req_sign", &sign)],
+        )
         .await;
     let third = assert_ok(&signed)["note_id"].as_i64().unwrap();
 
@@ -52,7 +67,8 @@ async fn notes_are_posted_and_listed_with_relative_dates() {
                "author_avatar": "https://blog.example/admin/views/images/avatar.svg", "ip": ""}),
     );
     app.clock.advance(chrono::Duration::hours(3));
-    let later = assert_ok(&app.get(&format!("/?rest-api=note_list&api_key={key}&count=1&page=2"), None).await);
+    let later =
+        assert_ok(&app.get(&format!("/?rest-api=note_list&api_key={key}&count=1&page=2"), None).await);
     assert_eq!(later["notes"][0]["id"], first);
     assert_eq!(later["notes"][0]["date"], "3 小时前");
 
@@ -67,11 +83,23 @@ async fn notes_are_posted_and_listed_with_relative_dates() {
         )
         .await;
     let cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
-    let mine =
-        app.form(Method::POST, "/?rest-api=note_post", &[("cookie", &cookie)], &[("t", "bob's"), ("author_uid", "1")]).await;
+    let mine = app
+        .form(
+            Method::POST,
+            "/?rest-api=note_post",
+            &[("cookie", &cookie)],
+            &[("t", "bob's"), ("author_uid", "1")],
+        )
+        .await;
     let bobs = assert_ok(&mine)["note_id"].as_i64().unwrap();
     let listed = assert_ok(
-        &app.call_with_headers(Method::GET, "/?rest-api=note_list&author_uid=1", &[("cookie", &cookie)], None).await,
+        &app.call_with_headers(
+            Method::GET,
+            "/?rest-api=note_list&author_uid=1",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await,
     );
     assert_eq!(listed["notes"].as_array().unwrap().len(), 1);
     assert_eq!(listed["notes"][0]["id"], bobs);
