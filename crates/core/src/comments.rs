@@ -362,7 +362,7 @@ fn check_guest_email(email: Option<String>) -> CoreResult<String> {
 }
 
 /// An absolute http(s) URL, or `None` when empty.
-fn check_web_url(field: &str, value: Option<String>) -> CoreResult<Option<String>> {
+pub(crate) fn check_web_url(field: &str, value: Option<String>) -> CoreResult<Option<String>> {
     let Some(value) = trimmed(value) else { return Ok(None) };
     let lower = value.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));

@@ -143,6 +143,53 @@ pub struct Likers {
     pub per_page: i64,
 }
 
+/// Longest name a guest liker may show, in characters.
+pub const MAX_LIKER_NAME_CHARS: usize = 50;
+
+/// What a guest liker chooses to show of themselves on a public list of likes (emlog
+/// `addlike`'s `name` and `avatar`). Ignored for signed-in users, who show their profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LikerProfile {
+    /// At most [`MAX_LIKER_NAME_CHARS`] characters, no control characters.
+    pub name: Option<String>,
+    /// An http(s) URL of at most 500 bytes.
+    pub avatar: Option<String>,
+}
+
+/// One like as anyone who may see the target may list it: never the liker key, address or
+/// user agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LikeEntry {
+    /// The like's own id.
+    pub id: i64,
+    /// The signed-in liker, if any.
+    pub user: Option<UserSummary>,
+    /// A guest's chosen name (`None` for users and for guests who gave none).
+    pub name: Option<String>,
+    /// A guest's chosen avatar URL.
+    pub avatar: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A guest's profile, checked: trimmed, empty parts dropped.
+///
+/// Errors: `invalid_input` (field `name`: too long or control characters; field
+/// `avatar`: not an http(s) URL).
+pub fn check_liker_profile(profile: LikerProfile) -> CoreResult<LikerProfile> {
+    let name = profile.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if let Some(name) = &name
+        && (name.chars().count() > MAX_LIKER_NAME_CHARS || name.chars().any(char::is_control))
+    {
+        return Err(CoreError::invalid(
+            "name",
+            format!("at most {MAX_LIKER_NAME_CHARS} characters, no control characters"),
+            format!("最多 {MAX_LIKER_NAME_CHARS} 个字符，且不能包含控制字符"),
+        ));
+    }
+    let avatar = crate::comments::check_web_url("avatar", profile.avatar)?;
+    Ok(LikerProfile { name, avatar })
+}
+
 /// Likes, one per liker and target, with the target's count.
 #[async_trait]
 pub trait LikeRepository: Send + Sync {
@@ -161,6 +208,24 @@ pub trait LikeRepository: Send + Sync {
     async fn has_like(&self, target: LikeTarget, liker: &Liker) -> CoreResult<bool>;
     /// Signed-in likers newest first (a page), their total and the anonymous total.
     async fn likers(&self, target: LikeTarget, offset: i64, limit: i64) -> CoreResult<LikerPage>;
+    /// [`LikeRepository::add_like`] keeping what a guest shows of themselves (`profile`),
+    /// and returning the new like's id when it was added: `None` when the target does not
+    /// exist, else `(added, count, Some(id) when added)`.
+    async fn add_like_with_profile(
+        &self,
+        target: LikeTarget,
+        liker: &Liker,
+        at: DateTime<Utc>,
+        profile: &LikerProfile,
+    ) -> CoreResult<Option<(bool, i64, Option<i64>)>>;
+    /// Every like of the target, signed-in and guest alike, newest first (a page), with
+    /// the total.
+    async fn like_entries(
+        &self,
+        target: LikeTarget,
+        offset: i64,
+        limit: i64,
+    ) -> CoreResult<(Vec<LikeEntry>, i64)>;
 }
 
 impl Core {
@@ -284,5 +349,55 @@ impl Core {
         };
         let like_count = likers.user_total + likers.anonymous;
         Ok(Likers { page: likers, like_count, liked, page_number, per_page })
+    }
+}
+
+impl Core {
+    /// [`Core::like`] for a caller who may give a public name and avatar (a guest: kept
+    /// with the like and listed by [`Core::like_entries`]; a signed-in user: ignored).
+    /// Returns the outcome and, when the like was added, its id.
+    ///
+    /// Errors: as [`Core::like`], plus `invalid_input` for the profile (see
+    /// [`check_liker_profile`]), checked before anything is stored.
+    pub async fn like_with_profile(
+        &self,
+        actor: &Actor,
+        target: LikeTarget,
+        visitor: &Visitor,
+        profile: LikerProfile,
+    ) -> CoreResult<(LikeOutcome, Option<i64>)> {
+        self.like_resource(actor, target, Action::Like).await?;
+        let profile =
+            if actor.user_id().is_some() { LikerProfile::default() } else { check_liker_profile(profile)? };
+        let liker = self.liker(actor, visitor)?;
+        self.like_rate_limit(visitor).await?;
+        let (changed, like_count, id) = self
+            .repo
+            .add_like_with_profile(target, &liker, self.now(), &profile)
+            .await?
+            .ok_or_else(CoreError::not_found)?;
+        Ok((LikeOutcome { liked: true, changed, like_count }, id))
+    }
+
+    /// Every like of `target` (users by their profile, guests by the name and avatar they
+    /// chose, or neither), newest first, one page (default 20, at most 100), with the total.
+    /// Anyone who may see the target may list them; no liker key, address or user agent is
+    /// handed out.
+    ///
+    /// Errors: `not_found` (target missing or hidden), paging.
+    pub async fn like_entries(
+        &self,
+        actor: &Actor,
+        target: LikeTarget,
+        page: Option<i64>,
+        per_page: Option<i64>,
+    ) -> CoreResult<crate::content::Page<LikeEntry>> {
+        self.like_resource(actor, target, Action::View).await?;
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+        crate::paging::check_per_page(per_page, MAX_PER_PAGE)?;
+        let offset = crate::paging::offset(page, per_page)?;
+        let (items, total) = self.repo.like_entries(target, offset, per_page).await?;
+        Ok(crate::content::Page { items, total, page, per_page })
     }
 }

@@ -599,6 +599,7 @@ pub trait ChangeCounter: Send + Sync {
 
 // Each feature's repository port lives beside its use cases.
 pub use crate::comments::CommentRepository;
+pub use crate::favorites::FavoriteRepository;
 pub use crate::likes::LikeRepository;
 pub use crate::links::LinkRepository;
 pub use crate::media::MediaRepository;
@@ -624,6 +625,7 @@ pub trait Repository:
     + NotificationRepository
     + StatsRepository
     + WebhookRepository
+    + FavoriteRepository
     + ChangeCounter
 {
 }
@@ -644,6 +646,7 @@ impl<T> Repository for T where
         + NotificationRepository
         + StatsRepository
         + WebhookRepository
+        + FavoriteRepository
         + ChangeCounter
 {
 }

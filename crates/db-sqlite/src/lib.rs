@@ -5,6 +5,7 @@ mod abuse;
 mod audit;
 mod comments;
 mod content;
+mod favorites;
 mod identity;
 mod likes;
 mod links;
@@ -38,6 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "links_notifications_stats", include_str!("../migrations/0004_links_notifications_stats.sql")),
     (5, "webhooks", include_str!("../migrations/0005_webhooks.sql")),
     (6, "favorites", include_str!("../migrations/0006_favorites.sql")),
+    (7, "emlog_people", include_str!("../migrations/0007_emlog_people.sql")),
 ];
 
 /// The SQLite store. Clones share the pools.

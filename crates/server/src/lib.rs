@@ -52,11 +52,8 @@ pub fn app(state: AppState) -> Router {
         .merge(inkstone_api_native::media::public_router(state.clone()))
         .merge(inkstone_api_emlog::router(state.clone()))
         .merge(inkstone_api_ulthon::router(state.clone()))
-        .layer(DefaultBodyLimit::max(inkstone_http::DEFAULT_BODY_LIMIT))
-        // emlog's entry points read form bodies with the same limit themselves, and stream
-        // `upload` into the media service, which enforces the upload limit.
         .layer(axum::middleware::from_fn_with_state(state, inkstone_api_emlog::intercept))
-        .layer(DefaultBodyLimit::disable())
+        .layer(DefaultBodyLimit::max(inkstone_http::DEFAULT_BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
