@@ -19,6 +19,8 @@ use crate::call::{AuthMode, Call, authenticate};
 use crate::dates;
 use crate::envelope::{EmlogError, EmlogResult, ok, ok_empty};
 use crate::params::{Params, yes_no};
+use crate::php::{htmlspecialchars, rawurlencode};
+use crate::urls::{absolute_url, avatar_url, is_http_url};
 
 /// What a password-protected post shows in lists instead of its excerpt (emlog
 /// `Log_Model::getLogsForHome`), in both `description` and `description_raw`.
@@ -29,60 +31,6 @@ pub const UNTITLED: &str = "无标题";
 
 /// Longest page a list returns (the core's limit); emlog has none.
 const MAX_COUNT: i64 = inkstone_core::content::MAX_PER_PAGE;
-
-/// PHP `htmlspecialchars` with its PHP 8 defaults (`ENT_QUOTES | ENT_SUBSTITUTE`): emlog
-/// escapes titles in details, author names, category and tag names this way.
-pub fn php_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#039;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// PHP `rawurlencode`: everything but `A-Za-z0-9-_.~` percent-encoded (UTF-8 bytes).
-pub fn raw_url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-fn is_http_url(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
-}
-
-/// emlog `getFileUrl`: an absolute URL stays as it is; a path (with its leading `../`
-/// removed) is joined to the site URL. Empty stays empty.
-pub fn absolute_url(site_url: &str, path: &str) -> String {
-    if path.is_empty() || is_http_url(path) {
-        return path.to_string();
-    }
-    let path = path.strip_prefix("../").unwrap_or(path);
-    format!("{}/{}", site_url.trim_end_matches('/'), path.trim_start_matches('/'))
-}
-
-/// emlog `User::getAvatar`: the user's photo as an absolute URL, or the default avatar
-/// `<site.url>/admin/views/images/avatar.svg`.
-pub fn avatar_url(site_url: &str, avatar: Option<&str>) -> String {
-    match avatar.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(avatar) => absolute_url(site_url, avatar),
-        None => format!("{site_url}/admin/views/images/avatar.svg"),
-    }
-}
 
 /// A cover as emlog clients send it (`../content/uploadfile/…`, `content/…`, `/…` or an
 /// absolute URL) in the form Inkstone stores: an absolute URL, or a path from the site
@@ -263,8 +211,8 @@ impl Shaper {
                 .iter()
                 .map(|t| {
                     json!({
-                        "name": php_escape(&t.name),
-                        "url": format!("{}/?tag={}", self.site_url, raw_url_encode(&t.name)),
+                        "name": htmlspecialchars(&t.name),
+                        "url": format!("{}/?tag={}", self.site_url, rawurlencode(&t.name)),
                     })
                 })
                 .collect(),
@@ -277,10 +225,10 @@ impl Shaper {
         out.insert("id".into(), json!(item.id));
         out.insert("date".into(), json!(self.date(item)));
         out.insert("author_id".into(), json!(item.author.id));
-        out.insert("author_name".into(), json!(php_escape(&item.author.display_name)));
+        out.insert("author_name".into(), json!(htmlspecialchars(&item.author.display_name)));
         out.insert("author_avatar".into(), json!(avatar_url(&self.site_url, item.author.avatar.as_deref())));
         out.insert("sort_id".into(), json!(primary.map_or(-1, |c| c.id)));
-        out.insert("sort_name".into(), json!(primary.map(|c| php_escape(&c.name)).unwrap_or_default()));
+        out.insert("sort_name".into(), json!(primary.map(|c| htmlspecialchars(&c.name)).unwrap_or_default()));
         out.insert("views".into(), json!(item.view_count));
         out.insert("comnum".into(), json!(item.comment_count));
         out.insert("like_count".into(), json!(item.like_count));
@@ -319,7 +267,7 @@ impl Shaper {
     fn detail(&self, item: &Item) -> Value {
         let mut out = Map::new();
         self.common(item, &mut out);
-        out.insert("title".into(), json!(php_escape(&item.title)));
+        out.insert("title".into(), json!(htmlspecialchars(&item.title)));
         out.insert("type".into(), json!(if item.kind == ItemKind::Page { "page" } else { "blog" }));
         out.insert("content".into(), json!(item.html));
         out.insert("content_raw".into(), json!(item.body));
@@ -334,7 +282,7 @@ impl Shaper {
     fn draft_entry(&self, item: &Item) -> Value {
         let mut out = Map::new();
         self.common(item, &mut out);
-        let title = if item.title.is_empty() { UNTITLED.to_string() } else { php_escape(&item.title) };
+        let title = if item.title.is_empty() { UNTITLED.to_string() } else { htmlspecialchars(&item.title) };
         out.insert("title".into(), json!(title));
         out.insert("cover".into(), json!(item.cover.clone().unwrap_or_default()));
         out.insert("excerpt".into(), json!(item.excerpt_manual.clone().unwrap_or_default()));
@@ -629,16 +577,16 @@ fn sort_entry(category: &Category) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("sid".into(), json!(category.id));
     out.insert("lognum".into(), json!(category.item_count.to_string()));
-    out.insert("sortname".into(), json!(php_escape(&category.name)));
+    out.insert("sortname".into(), json!(htmlspecialchars(&category.name)));
     out.insert("alias".into(), json!(category.slug));
-    out.insert("description".into(), json!(php_escape(category.description.as_deref().unwrap_or(""))));
+    out.insert("description".into(), json!(htmlspecialchars(category.description.as_deref().unwrap_or(""))));
     out.insert("kw".into(), json!(""));
     out.insert("title_origin".into(), json!(""));
     out.insert("title".into(), json!(""));
     out.insert("taxis".into(), json!(category.sort_order));
     out.insert("pid".into(), json!(category.parent_id.unwrap_or(0)));
-    out.insert("template".into(), json!(php_escape(category.template.as_deref().unwrap_or(""))));
-    out.insert("sortimg".into(), json!(php_escape(category.cover.as_deref().unwrap_or(""))));
+    out.insert("template".into(), json!(htmlspecialchars(category.template.as_deref().unwrap_or(""))));
+    out.insert("sortimg".into(), json!(htmlspecialchars(category.cover.as_deref().unwrap_or(""))));
     out.insert("page_count".into(), json!(0));
     out.insert("allow_user_post".into(), json!("y"));
     out
@@ -702,9 +650,9 @@ mod tests {
         assert_eq!(stored_cover("../content/uploadfile/a.png"), "/content/uploadfile/a.png");
         assert_eq!(stored_cover("content/a.png"), "/content/a.png");
         assert_eq!(stored_cover("HTTPS://x.example/a.png"), "HTTPS://x.example/a.png");
-        assert_eq!(raw_url_encode("C++ 语言"), "C%2B%2B%20%E8%AF%AD%E8%A8%80");
+        assert_eq!(rawurlencode("C++ 语言"), "C%2B%2B%20%E8%AF%AD%E8%A8%80");
         assert_eq!(
-            php_escape(r#"<a href="x">'&'</a>"#),
+            htmlspecialchars(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#039;&amp;&#039;&lt;/a&gt;"
         );
     }

@@ -18,7 +18,8 @@ use serde_json::{Map, Value, json};
 use crate::call::{AuthMode, Call, authenticate, cookie_session};
 use crate::dates::{datetime, smart_date};
 use crate::envelope::{EmlogError, EmlogResult, ok, ok_empty};
-use crate::users::{avatar_url, default_avatar, html_escape};
+use crate::php::htmlspecialchars;
+use crate::urls::{avatar_url, default_avatar};
 
 /// emlog `comment_pnum`: top-level comments per page of `comment_list` (`comment_paging=y`).
 pub const COMMENTS_PER_PAGE: usize = 10;
@@ -179,7 +180,7 @@ pub async fn comment_list(call: Call) -> EmlogResult {
                 "gid": comment.item_id.to_string(),
                 "pid": pid.unwrap_or(0).to_string(),
                 "top": "n",
-                "poster": html_escape(&comment.author_name),
+                "poster": htmlspecialchars(&comment.author_name),
                 "avatar": comment.author_avatar.clone().unwrap_or_default(),
                 "uid": comment.user.as_ref().map_or(0, |u| u.id).to_string(),
                 "comment": comment.body,
@@ -243,7 +244,7 @@ pub async fn comment_list_simple(call: Call) -> EmlogResult {
             "uid": comment.user.as_ref().map_or(0, |u| u.id),
             "top": "n",
             "like_count": comment.like_count,
-            "poster": html_escape(&comment.author_name),
+            "poster": htmlspecialchars(&comment.author_name),
             "avatar": simple_avatar(&site, comment),
             "url": comment.author_url.clone().unwrap_or_default(),
             "content": comment.html,
@@ -303,7 +304,7 @@ pub async fn like_list(call: Call) -> EmlogResult {
                 "uid": like.user.as_ref().map_or(0, |u| u.id),
                 "date": smart_date(like.created_at, now, tz),
                 "avatar": avatar,
-                "poster": html_escape(&poster),
+                "poster": htmlspecialchars(&poster),
             }));
         }
         if done {

@@ -17,6 +17,8 @@ pub mod call;
 pub mod dates;
 pub mod envelope;
 pub mod params;
+pub mod php;
+pub mod urls;
 
 mod accounts;
 mod articles;

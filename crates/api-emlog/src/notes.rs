@@ -8,7 +8,7 @@ use crate::call::{AuthMode, Call, authenticate};
 use crate::dates::smart_date;
 use crate::envelope::{EmlogError, EmlogResult, ok};
 use crate::params::flag;
-use crate::users::avatar_url;
+use crate::urls::avatar_url;
 
 /// Largest `count` of `note_list` (emlog has no cap; the core pages at most 100).
 const MAX_COUNT: i64 = 100;

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 use crate::call::{AuthMode, Call, authenticate};
 use crate::envelope::{EmlogResult, ok};
+use crate::php::htmlspecialchars;
+use crate::urls::avatar_url;
 
 /// emlog's three roles: `admin` for admins, `editor` for editors, `writer` for everyone
 /// else (authors, contributors, subscribers; emlog has no finer roles).
@@ -13,23 +15,6 @@ pub(crate) fn role_name(role: Role) -> &'static str {
         Role::Admin => "admin",
         Role::Editor => "editor",
         _ => "writer",
-    }
-}
-
-/// emlog's default avatar: `<site.url>/admin/views/images/avatar.svg`.
-pub(crate) fn default_avatar(site_url: &str) -> String {
-    format!("{site_url}/admin/views/images/avatar.svg")
-}
-
-/// An avatar as an absolute URL (emlog `getFileUrl`): absolute URLs as they are, site
-/// paths (`/…`, `../…`) made absolute, the default svg when there is none.
-pub(crate) fn avatar_url(site_url: &str, avatar: Option<&str>) -> String {
-    match avatar.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(a) if a.starts_with("http://") || a.starts_with("https://") || a.starts_with("//") => {
-            a.to_string()
-        }
-        Some(a) => format!("{site_url}/{}", a.trim_start_matches("../").trim_start_matches('/')),
-        None => default_avatar(site_url),
     }
 }
 
@@ -45,22 +30,6 @@ pub(crate) fn photo_path(site_url: &str, avatar: Option<&str>) -> String {
     }
 }
 
-/// emlog `htmlspecialchars` (default flags: `& " ' < >`).
-pub(crate) fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#039;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `GET /?rest-api=userinfo` (login cookie only): the signed-in user,
 /// `{userinfo:{uid(int), nickname, role, photo, avatar, email, description, ip,
 /// create_time(int)}}`. Types are those of emlog HEAD (`(int)` casts), not the older
@@ -73,12 +42,12 @@ pub async fn userinfo(call: Call) -> EmlogResult {
     let site = call.site_url();
     ok(json!({ "userinfo": {
         "uid": user.id,
-        "nickname": html_escape(&user.display_name),
+        "nickname": htmlspecialchars(&user.display_name),
         "role": role_name(user.role),
         "photo": photo_path(&site, user.avatar.as_deref()),
         "avatar": avatar_url(&site, user.avatar.as_deref()),
         "email": user.email,
-        "description": html_escape(user.bio.as_deref().unwrap_or("")),
+        "description": htmlspecialchars(user.bio.as_deref().unwrap_or("")),
         "ip": "",
         "create_time": user.created_at.timestamp(),
     }}))
@@ -88,10 +57,10 @@ pub async fn userinfo(call: Call) -> EmlogResult {
 fn detail(site: &str, user: &User) -> Value {
     json!({
         "uid": user.id,
-        "nickname": html_escape(&user.display_name),
+        "nickname": htmlspecialchars(&user.display_name),
         "role": role_name(user.role),
         "avatar": avatar_url(site, user.avatar.as_deref()),
-        "description": html_escape(user.bio.as_deref().unwrap_or("")),
+        "description": htmlspecialchars(user.bio.as_deref().unwrap_or("")),
         "create_time": user.created_at.timestamp(),
     })
 }
@@ -125,6 +94,6 @@ mod tests {
         assert_eq!(photo_path(site, Some("https://blog.example/media/2026/a.png")), "../media/2026/a.png");
         assert_eq!(photo_path(site, Some("https://cdn.example/a.png")), "https://cdn.example/a.png");
         assert_eq!(photo_path(site, None), "");
-        assert_eq!(html_escape("<b>&'\""), "&lt;b&gt;&amp;&#039;&quot;");
+        assert_eq!(htmlspecialchars("<b>&'\""), "&lt;b&gt;&amp;&#039;&quot;");
     }
 }

@@ -410,32 +410,10 @@ impl TestApp {
         bytes: &[u8],
         fields: &[(&str, &str)],
     ) -> TestResponse {
-        const BOUNDARY: &str = "inkstone-test-boundary-7d3f9a";
-        let mut body = Vec::new();
-        for (name, value) in fields {
-            body.extend_from_slice(
-                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                    .as_bytes(),
-            );
-        }
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-                 Content-Type: image/png\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-        let mut builder = Request::builder()
-            .method(Method::POST)
-            .uri("/api/v1/media")
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-            .header(header::CONTENT_LENGTH, body.len());
-        if let Some(token) = token {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        self.send(builder.body(Body::from(body)).unwrap()).await
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> =
+            authorization.iter().map(|value| (header::AUTHORIZATION.as_str(), value.as_str())).collect();
+        self.multipart("/api/v1/media", &headers, fields, "file", file_name, "image/png", bytes).await
     }
 }
 
