@@ -405,17 +405,15 @@ pub async fn article_update(mut call: Call) -> EmlogResult {
         patch.published_at = Some(Some(at));
     }
     let draft = form.has("draft").then(|| form.text("draft").as_deref() == Some("y"));
+    // emlog has no revisions: a published post's edit is what readers see at once.
+    patch.release = draft != Some(true);
     let view = core.update_item(&actor, id, patch).await?;
-    let item = &view.item;
-    match (draft, item.status) {
+    match (draft, view.item.status) {
         (Some(true), ItemStatus::Published | ItemStatus::Scheduled | ItemStatus::Private) => {
             core.unpublish_item(&actor, id).await?;
         }
         (Some(false), ItemStatus::Draft) => {
             core.publish_item(&actor, id, None, false).await?;
-        }
-        (_, ItemStatus::Published | ItemStatus::Private) if item.has_unpublished_changes() => {
-            core.publish_item(&actor, id, None, item.status == ItemStatus::Private).await?;
         }
         _ => {}
     }

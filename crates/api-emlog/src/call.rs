@@ -33,18 +33,6 @@ pub struct Call {
     body: Option<std::sync::Mutex<Body>>,
 }
 
-fn content_type(headers: &HeaderMap) -> String {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
 impl Call {
     /// Reads a request: parses the query, and a url-encoded body (other bodies than
     /// multipart are dropped, as PHP ignores them).
@@ -53,7 +41,7 @@ impl Call {
     pub async fn read(state: AppState, request: Request) -> Result<Call, EmlogError> {
         let (parts, body) = request.into_parts();
         let query = Params::parse(parts.uri.query().unwrap_or("").as_bytes());
-        let kind = content_type(&parts.headers);
+        let kind = inkstone_http::media_type(&parts.headers);
         let (form, body) = if parts.method == Method::POST && kind == "application/x-www-form-urlencoded" {
             let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| EmlogError {
                 status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,

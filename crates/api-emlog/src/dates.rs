@@ -1,6 +1,6 @@
 //! emlog's date formats, in the site time zone (setting `site.time_zone`).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 /// `Y-m-d H:i:s` in `tz`, without an offset: article and draft dates.
@@ -36,14 +36,7 @@ pub fn parse_post_date(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
     if let Some(seconds) = text.strip_prefix('@') {
         return seconds.parse::<i64>().ok().and_then(|s| DateTime::from_timestamp(s, 0));
     }
-    let normalized = text.replace('/', "-").replacen('T', " ", 1);
-    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(&normalized, format).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(&normalized, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
-    tz.from_local_datetime(&naive).earliest().map(|local| local.with_timezone(&Utc))
+    inkstone_http::parse_local_datetime(text, tz)
 }
 
 #[cfg(test)]

@@ -164,6 +164,7 @@ pub async fn update(
         tags: input.tags,
         custom_fields: input.custom_fields.map(|f| f.into_iter().map(Into::into).collect()),
         expected_version: input.version,
+        release: false,
     };
     let view = state.core.update_item(&auth.actor, id, patch).await?;
     Ok(axum::Json(view.into()))

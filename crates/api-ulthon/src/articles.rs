@@ -346,6 +346,7 @@ pub async fn update(call: Call) -> UlthonResult {
         expected_version: Some(view.item.version),
         ..ItemPatch::default()
     };
+    let pending_edits = view.item.has_unpublished_changes();
 
     // Every permission check before any change: the edit itself, then the status change.
     core.require(&actor, Action::Edit, resource).await?;
@@ -370,7 +371,12 @@ pub async fn update(call: Call) -> UlthonResult {
         || patch.categories.is_some()
         || patch.tags.is_some()
         || patch.published_at.is_some();
-    let after = if touched { core.update_item(&actor, id, patch).await?.item } else { view.item };
+    // ulthon has no revisions: an edit of a published article (and any edit still pending
+    // from elsewhere) is live at once.
+    patch.release = !publishing && !unpublishing;
+    if touched || (patch.release && pending_edits) {
+        core.update_item(&actor, id, patch).await?;
+    }
     if publishing {
         core.publish_item(&actor, id, published_at, false).await?;
     } else if unpublishing {
@@ -379,11 +385,6 @@ pub async fn update(call: Call) -> UlthonResult {
             let at = ItemPatch { published_at: Some(published_at), ..ItemPatch::default() };
             core.update_item(&actor, id, at).await?;
         }
-    } else if after.has_unpublished_changes()
-        && matches!(after.status, ItemStatus::Published | ItemStatus::Private)
-    {
-        // ulthon has no revisions: an edit of a published article is live at once.
-        core.publish_item(&actor, id, None, after.status == ItemStatus::Private).await?;
     }
     ok_empty("更新成功")
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use inkstone_core::Core;
 use inkstone_core::permission::{Actor, Principal};
 use inkstone_http::{AppState, Carriers};
@@ -42,18 +42,6 @@ pub struct Call {
     body: std::sync::Mutex<Option<Body>>,
 }
 
-fn content_type(headers: &HeaderMap) -> String {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
 /// Resolves the API key of a request.
 ///
 /// Errors (code 401): `缺少 API Key` when neither header is sent; `API Key 无效或已禁用`
@@ -83,7 +71,7 @@ impl Call {
         let (parts, body) = request.into_parts();
         let principal = authenticate(&state.core, &parts).await?;
         let mut params = Params::from_form(parts.uri.query().unwrap_or("").as_bytes());
-        let kind = content_type(&parts.headers);
+        let kind = inkstone_http::media_type(&parts.headers);
         let mut multipart = None;
         if kind == "multipart/form-data" {
             multipart = Some(body);

@@ -2,7 +2,7 @@
 //! (PHP `strtotime`); `create_time`, `update_time` and `publish_time` are read back as Unix
 //! seconds (the columns are integers; 0 means "never").
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::envelope::UlthonError;
@@ -22,18 +22,7 @@ pub fn parse_publish_time(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>,
         let seconds: i64 = text.parse().map_err(|_| bad())?;
         return DateTime::<Utc>::from_timestamp(seconds, 0).map(Some).ok_or_else(bad);
     }
-    let normalized = text.replace('/', "-").replace('T', " ");
-    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(&normalized, format).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(&normalized, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-        .ok_or_else(bad)?;
-    // A wall time skipped by a daylight-saving change has no instant: refuse it; an
-    // ambiguous one takes the earlier instant, as PHP does.
-    let local = zone.from_local_datetime(&naive).earliest().ok_or_else(bad)?;
-    Ok(Some(local.with_timezone(&Utc)))
+    inkstone_http::parse_local_datetime(text, zone).map(Some).ok_or_else(bad)
 }
 
 /// Unix seconds, or 0 for "never".

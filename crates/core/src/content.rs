@@ -116,6 +116,10 @@ pub struct ItemPatch {
     pub custom_fields: Option<Vec<CustomField>>,
     /// Fails with `edit_conflict` if the item's version is no longer this.
     pub expected_version: Option<i64>,
+    /// Release the edit at once when the item stays published or private, in the same
+    /// transaction (for APIs without revisions: emlog, ulthon); needs the publish right.
+    /// Otherwise readers keep the released revision until the next publish.
+    pub release: bool,
 }
 
 impl ItemPatch {
@@ -612,7 +616,13 @@ impl Core {
             Some(at) => reschedule(item.status, at, now)?,
             None => (item.status, item.published_at),
         };
-        let visible = if item.shows_released() {
+        let release = patch.release
+            && item.released_revision_id.is_some()
+            && matches!(status, ItemStatus::Published | ItemStatus::Private);
+        if release {
+            self.require(actor, Action::Publish, item_resource(&item)).await?;
+        }
+        let visible = if item.shows_released() && !release {
             self.visible(&item.title, item.format, &item.body, excerpt_manual.as_deref(), password.as_deref())
         } else {
             let (title, format, body) = match &new_revision {
@@ -662,12 +672,15 @@ impl Core {
             created_at: item.created_at,
             updated_at: now,
             new_revision,
-            release_head: false,
+            release_head: release,
             search: Some(visible.search),
         };
         self.repo.save_item(save).await?;
         let view = self.reload_view(actor, id).await?;
         self.emit(item_event(EventKind::ItemUpdated, &view.item, actor)).await;
+        if release && view.item.status == ItemStatus::Published {
+            self.emit(item_event(EventKind::ItemPublished, &view.item, actor)).await;
+        }
         Ok(view)
     }
 

@@ -306,3 +306,33 @@ pub fn visitor(
         }
     }
 }
+
+/// The media type of a request body (`Content-Type` without parameters, lower-cased);
+/// `""` when absent.
+pub fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Reads a wall-clock time the way PHP clients send one (`strtotime` of the common forms)
+/// in the site's time zone `tz`: `Y-m-d H:i:s`, `Y-m-d H:i`, `Y-m-d` (midnight), the same
+/// with `/` or a `T`. `None` for anything else, and for a local time that a daylight-saving
+/// change skips; an ambiguous one takes the earlier instant, as PHP does.
+pub fn parse_local_datetime(text: &str, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+    let normalized = text.trim().replace('/', "-").replacen('T', " ", 1);
+    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(&normalized, format).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(&normalized, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
+    tz.from_local_datetime(&naive).earliest().map(|local| local.with_timezone(&chrono::Utc))
+}
