@@ -161,6 +161,19 @@ pub struct ListParams {
     pub title_contains: Option<String>,
     /// How pinned items lead when no `sort` is given.
     pub pin_order: PinOrder,
+    /// Only items published at or after this instant (see [`Core::month_bounds`]).
+    pub published_since: Option<DateTime<Utc>>,
+    /// Only items published before this instant.
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+/// One month of the archive: posts published in it, in the site's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchiveMonth {
+    pub year: i32,
+    /// 1..=12.
+    pub month: u32,
+    pub count: i64,
 }
 
 /// One page of a list.
@@ -926,10 +939,59 @@ impl Core {
             limit: per_page,
             title_contains: params.title_contains.filter(|t| !t.trim().is_empty()),
             pin_order: params.pin_order,
+            published_since: params.published_since,
+            published_before: params.published_before,
         };
         let (items, total) = self.repo.list_items(&query).await?;
         let items = items.into_iter().map(|item| self.view(actor, item, None)).collect();
         Ok(Page { items, total, page, per_page })
+    }
+
+    /// The item of `kind` that used to be at `slug`, when the actor may see it: old links
+    /// follow it to its current slug. `None` when no item left that slug, or the one that
+    /// did is hidden from the actor.
+    pub async fn item_by_former_slug(
+        &self,
+        actor: &Actor,
+        kind: ItemKind,
+        slug: &str,
+    ) -> CoreResult<Option<Item>> {
+        let Some(item) = self.repo.item_by_former_slug(kind, slug).await? else { return Ok(None) };
+        Ok(authorize(actor, Action::View, item_resource(&item)).is_ok().then_some(item))
+    }
+
+    /// Months with published posts, newest first, counted in the site's time zone (the
+    /// archive page). Everyone sees the same: only published posts count.
+    pub async fn archive_months(&self) -> CoreResult<Vec<ArchiveMonth>> {
+        use chrono::Datelike;
+        let tz = self.settings().time_zone();
+        let mut months: Vec<ArchiveMonth> = Vec::new();
+        for at in self.repo.published_post_times().await?.into_iter().rev() {
+            let local = at.with_timezone(&tz);
+            match months.last_mut() {
+                Some(last) if last.year == local.year() && last.month == local.month() => last.count += 1,
+                _ => months.push(ArchiveMonth { year: local.year(), month: local.month(), count: 1 }),
+            }
+        }
+        Ok(months)
+    }
+
+    /// The first instant of month `month` of `year` in the site's time zone and the first
+    /// instant of the next month, for [`ListParams::published_since`]/`published_before`.
+    /// `None` for a month that does not exist.
+    pub fn month_bounds(&self, year: i32, month: u32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        use chrono::{NaiveDate, TimeZone};
+        let tz = self.settings().time_zone();
+        let start = NaiveDate::from_ymd_opt(year, month, 1)?;
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)?
+        };
+        let at = |date: NaiveDate| {
+            tz.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc))
+        };
+        Some((at(start)?, at(next)?))
     }
 
     async fn resolve_tag(&self, key: &TermKey) -> CoreResult<Option<i64>> {

@@ -375,6 +375,10 @@ pub struct ItemQuery {
     pub title_contains: Option<String>,
     /// How pinned items lead when `sort` is `None`.
     pub pin_order: PinOrder,
+    /// Items published at or after this instant (month archives).
+    pub published_since: Option<DateTime<Utc>>,
+    /// Items published before this instant.
+    pub published_before: Option<DateTime<Utc>>,
 }
 
 /// How pinned items lead an item list in its default order.
@@ -549,6 +553,11 @@ pub trait ContentRepository: Send + Sync {
     async fn item_by_id(&self, id: i64) -> CoreResult<Option<Item>>;
     async fn item_by_slug(&self, kind: ItemKind, slug: &str) -> CoreResult<Option<Item>>;
     async fn item_by_import_key(&self, import_key: &str) -> CoreResult<Option<Item>>;
+    /// The item that was known by `slug` before its slug changed (the newest such change
+    /// wins); `None` if no item of `kind` ever left that slug.
+    async fn item_by_former_slug(&self, kind: ItemKind, slug: &str) -> CoreResult<Option<Item>>;
+    /// Publication times of every published post, oldest first (month archives).
+    async fn published_post_times(&self) -> CoreResult<Vec<DateTime<Utc>>>;
     /// A page of items and the total number matching.
     async fn list_items(&self, query: &ItemQuery) -> CoreResult<(Vec<Item>, i64)>;
     async fn slug_taken(&self, kind: ItemKind, slug: &str, except_id: Option<i64>) -> CoreResult<bool>;

@@ -72,6 +72,12 @@ pub const SETTINGS: &[SettingDef] = &[
         description: "IANA time zone for dates shown to readers (APIs use UTC).",
     },
     SettingDef {
+        key: "site.permalink",
+        kind: SettingKind::Choice(&["posts", "archives", "date"]),
+        default: "posts",
+        description: "Public URL of a post: `/posts/{slug}`, `/archives/{slug}` or `/{year}/{month}/{slug}` (the other forms and former slugs redirect to it).",
+    },
+    SettingDef {
         key: "content.page_size",
         kind: SettingKind::Integer { min: 1, max: 100 },
         default: "10",
@@ -343,6 +349,11 @@ impl Settings {
     }
 
     /// Default list page size, 1..=100.
+    /// `site.permalink`: `posts`, `archives` or `date`.
+    pub fn permalink(&self) -> &str {
+        self.get("site.permalink").unwrap_or("posts")
+    }
+
     pub fn page_size(&self) -> i64 {
         self.integer("content.page_size")
     }

@@ -159,6 +159,12 @@ fn push_from_where(builder: &mut QueryBuilder<'_, Sqlite>, query: &ItemQuery) {
     if let Some(title) = &query.title_contains {
         builder.push(" AND i.title LIKE ").push_bind(contains_pattern(title)).push(" ESCAPE '\\'");
     }
+    if let Some(since) = query.published_since {
+        builder.push(" AND i.published_at >= ").push_bind(to_millis(since));
+    }
+    if let Some(before) = query.published_before {
+        builder.push(" AND i.published_at < ").push_bind(to_millis(before));
+    }
     if let Some(category_ids) = &query.category_ids {
         builder.push(" AND i.id IN (SELECT item_id FROM item_categories WHERE category_id IN (");
         let mut separated = builder.separated(", ");
@@ -519,6 +525,31 @@ impl ContentRepository for SqliteStore {
         }
         let items: Vec<Item> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
         Ok((items, total))
+    }
+
+    async fn item_by_former_slug(&self, kind: ItemKind, slug: &str) -> CoreResult<Option<Item>> {
+        let sql = format!(
+            "{ITEM_SELECT} WHERE i.id = (SELECT item_id FROM item_former_slugs WHERE kind = ? AND slug = ?)"
+        );
+        let row = sqlx::query(&sql)
+            .bind(kind.as_str())
+            .bind(slug)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_error)?;
+        self.complete_one(row)
+    }
+
+    async fn published_post_times(&self) -> CoreResult<Vec<DateTime<Utc>>> {
+        let times: Vec<i64> = sqlx::query_scalar(
+            "SELECT published_at FROM items
+             WHERE status = 'published' AND kind = 'post' AND published_at IS NOT NULL
+             ORDER BY published_at",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_error)?;
+        Ok(times.into_iter().map(from_millis).collect())
     }
 
     async fn slug_taken(&self, kind: ItemKind, slug: &str, except_id: Option<i64>) -> CoreResult<bool> {

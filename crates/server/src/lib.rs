@@ -40,11 +40,17 @@ pub async fn services_from_config(config: &config::Config) -> anyhow::Result<ink
     })
 }
 
+/// The whole HTTP application with the embedded default theme (see [`app_with_site`]).
+pub fn app(state: AppState) -> Router {
+    app_with_site(state, Arc::new(inkstone_site::Site::embedded()))
+}
+
 /// The whole HTTP application: `/healthz`, the native API and its docs, the stored media
 /// files under `/media/` (outside the anonymous-read cache: that route answers conditional
-/// and range requests itself), and the emlog and ulthon dialects (outside that cache too:
-/// their reads count views and their credentials travel in query strings and bodies).
-pub fn app(state: AppState) -> Router {
+/// and range requests itself), the emlog and ulthon dialects (outside that cache too:
+/// their reads count views and their credentials travel in query strings and bodies), and
+/// the public site, which owns every other path (its own page cache, and the 404 page).
+pub fn app_with_site(state: AppState, site: Arc<inkstone_site::Site>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(inkstone_api_native::router(state.clone()))
@@ -52,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(inkstone_api_native::media::public_router(state.clone()))
         .merge(inkstone_api_emlog::router(state.clone()))
         .merge(inkstone_api_ulthon::router(state.clone()))
+        .merge(inkstone_site::router(state.clone(), site))
         .layer(axum::middleware::from_fn_with_state(state, inkstone_api_emlog::intercept))
         .layer(DefaultBodyLimit::max(inkstone_http::DEFAULT_BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

@@ -233,7 +233,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if !config.response_cache_ttl.is_zero() {
         state.response_cache = Some(inkstone_http::cache::ResponseCache::new(config.response_cache_ttl));
     }
-    let app = inkstone_server::app(state);
+    let theme_dir = config.data_dir.join("theme");
+    let site = inkstone_site::Site::with_theme_dir(theme_dir.clone())
+        .map_err(|e| anyhow::anyhow!("cannot load the theme in {}: {e}", theme_dir.display()))?;
+    let app = inkstone_server::app_with_site(state, std::sync::Arc::new(site));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -28,6 +28,8 @@ async fn rest_api_must_be_the_first_query_parameter() {
     let app = TestApp::new().await;
     app.set_setting("emlog.api_enabled", "true").await;
     let late = app.get("/?foo=1&rest-api=no_such_method", None).await;
-    assert_eq!(late.status, StatusCode::NOT_FOUND, "not an emlog request: {}", late.text());
-    assert_ne!(late.json()["msg"], "api method is not exist");
+    // Not an emlog request: the public site's home page answers it.
+    assert_eq!(late.status, StatusCode::OK, "{}", late.text());
+    assert_eq!(late.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(late.text().starts_with("<!doctype html>"));
 }

@@ -1,0 +1,209 @@
+//! What templates see: plain serializable shapes built from core types, with URLs made
+//! and dates formatted in the site's time zone. Templates never see e-mails, passwords or
+//! anything the core view would hide; `html` fields are the core's sanitized HTML and the
+//! only ones templates print with `|safe`.
+
+use chrono::{DateTime, Utc};
+use inkstone_core::Settings;
+use inkstone_core::content::{ItemView, Page};
+use inkstone_core::model::{Item, TermRef, UserSummary};
+use serde::Serialize;
+
+use crate::urls;
+
+/// A date as templates use it: machine form for `<time datetime>` and feeds, reader form.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    /// RFC 3339 in the site's time zone, e.g. `2024-05-01T09:30:00+08:00`.
+    pub iso: String,
+    /// `2024-05-01`, in the site's time zone.
+    pub date: String,
+    /// `2024-05-01 09:30`, in the site's time zone.
+    pub datetime: String,
+}
+
+impl DateView {
+    pub fn new(at: DateTime<Utc>, settings: &Settings) -> DateView {
+        let local = at.with_timezone(&settings.time_zone());
+        DateView {
+            iso: local.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            date: local.format("%Y-%m-%d").to_string(),
+            datetime: local.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+}
+
+/// A link to a category or tag.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermLink {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+}
+
+impl TermLink {
+    pub fn category(term: &TermRef) -> TermLink {
+        TermLink {
+            id: term.id,
+            name: term.name.clone(),
+            slug: term.slug.clone(),
+            url: urls::category_path(&term.slug),
+        }
+    }
+
+    pub fn tag(term: &TermRef) -> TermLink {
+        TermLink {
+            id: term.id,
+            name: term.name.clone(),
+            slug: term.slug.clone(),
+            url: urls::tag_path(&term.slug),
+        }
+    }
+}
+
+/// A person as readers see them.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorLink {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub avatar: Option<String>,
+    pub url: String,
+}
+
+impl From<&UserSummary> for AuthorLink {
+    fn from(user: &UserSummary) -> AuthorLink {
+        let name = if user.display_name.trim().is_empty() {
+            user.username.clone()
+        } else {
+            user.display_name.clone()
+        };
+        AuthorLink {
+            id: user.id,
+            username: user.username.clone(),
+            name,
+            avatar: user.avatar.clone(),
+            url: urls::author_path(&user.username),
+        }
+    }
+}
+
+/// A post or page in a list (home, category, tag, archive, author, search, feeds).
+#[derive(Debug, Clone, Serialize)]
+pub struct PostSummary {
+    pub id: i64,
+    /// `post` or `page`.
+    pub kind: &'static str,
+    pub title: String,
+    /// Site-relative path.
+    pub url: String,
+    /// On `site.url`.
+    pub absolute_url: String,
+    /// Plain text; empty when the post is password-protected.
+    pub excerpt: String,
+    pub cover: Option<String>,
+    pub cover_text: Option<String>,
+    pub published: Option<DateView>,
+    pub updated: DateView,
+    pub author: AuthorLink,
+    /// The primary category first.
+    pub categories: Vec<TermLink>,
+    pub tags: Vec<TermLink>,
+    pub pinned: bool,
+    pub protected: bool,
+    pub comment_count: i64,
+    pub like_count: i64,
+    pub view_count: i64,
+}
+
+impl PostSummary {
+    pub fn new(item: &Item, settings: &Settings) -> PostSummary {
+        let url = urls::item_path(item, settings);
+        PostSummary {
+            id: item.id,
+            kind: item.kind.as_str(),
+            title: item.title.clone(),
+            absolute_url: urls::absolute(settings, &url),
+            url,
+            excerpt: if item.password.is_some() { String::new() } else { item.excerpt.clone() },
+            cover: item.cover.clone(),
+            cover_text: item.cover_text.clone(),
+            published: item.published_at.map(|at| DateView::new(at, settings)),
+            updated: DateView::new(item.updated_at, settings),
+            author: AuthorLink::from(&item.author),
+            categories: item.categories.iter().map(TermLink::category).collect(),
+            tags: item.tags.iter().map(TermLink::tag).collect(),
+            pinned: item.pinned,
+            protected: item.password.is_some(),
+            comment_count: item.comment_count,
+            like_count: item.like_count,
+            view_count: item.view_count,
+        }
+    }
+
+    pub fn list(page: &Page<ItemView>, settings: &Settings) -> Vec<PostSummary> {
+        page.items.iter().map(|view| PostSummary::new(&view.item, settings)).collect()
+    }
+}
+
+/// A whole post or page for its own page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostFull {
+    #[serde(flatten)]
+    pub summary: PostSummary,
+    /// Sanitized HTML; empty while locked.
+    pub html: String,
+    /// Protected and the reader has not given the password.
+    pub locked: bool,
+    pub comments_allowed: bool,
+    pub custom_fields: Vec<(String, String)>,
+    pub template: Option<String>,
+}
+
+impl PostFull {
+    pub fn new(view: &ItemView, settings: &Settings) -> PostFull {
+        let item = &view.item;
+        PostFull {
+            summary: PostSummary::new(item, settings),
+            html: if view.locked { String::new() } else { item.html.clone() },
+            locked: view.locked,
+            comments_allowed: item.comments_allowed,
+            custom_fields: item.custom_fields.iter().map(|f| (f.key.clone(), f.value.clone())).collect(),
+            template: item.template.clone(),
+        }
+    }
+}
+
+/// Page links of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pager {
+    pub page: i64,
+    pub last_page: i64,
+    pub total: i64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+impl Pager {
+    /// Links for `page` of a list at `path`; `extra_query` (already encoded, e.g. `q=rust`)
+    /// is kept in every link.
+    pub fn new<T>(page: &Page<T>, path: &str, extra_query: Option<&str>) -> Pager {
+        let link = |n: i64| {
+            let mut query: Vec<String> =
+                extra_query.filter(|q| !q.is_empty()).map(str::to_string).into_iter().collect();
+            if n > 1 {
+                query.push(format!("page={n}"));
+            }
+            if query.is_empty() { path.to_string() } else { format!("{path}?{}", query.join("&")) }
+        };
+        let last_page = page.last_page();
+        Pager {
+            page: page.page,
+            last_page,
+            total: page.total,
+            prev_url: (page.page > 1).then(|| link(page.page - 1)),
+            next_url: (page.page < last_page).then(|| link(page.page + 1)),
+        }
+    }
+}
