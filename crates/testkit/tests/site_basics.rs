@@ -82,3 +82,81 @@ async fn a_theme_directory_overrides_templates_strings_and_assets_file_by_file()
     let err = Theme::load(dir.path()).unwrap_err();
     assert!(err.contains("templates/broken.html"), "{err}");
 }
+
+#[tokio::test]
+async fn archive_months_and_month_bounds_follow_the_site_time_zone() {
+    use inkstone_core::Actor;
+    use inkstone_core::content::{ArchiveMonth, ListParams};
+    use serde_json::json;
+    let app = TestApp::new().await;
+    let (_, token) = app.user("ann", inkstone_core::model::Role::Author).await;
+    app.set_setting("site.time_zone", "Asia/Shanghai").await;
+    // 2025-12-31 23:00 and 2026-01-01 01:00 in Shanghai: two different months there.
+    for (title, at) in [("Late", "2025-12-31T15:00:00Z"), ("Early", "2025-12-31T17:00:00Z")] {
+        app.create_post(&token, json!({"title": title, "status": "published", "published_at": at})).await;
+    }
+    app.create_post(&token, json!({"title": "Draft"})).await;
+    let months = app.core.archive_months().await.unwrap();
+    assert_eq!(
+        months,
+        vec![
+            ArchiveMonth { year: 2026, month: 1, count: 1 },
+            ArchiveMonth { year: 2025, month: 12, count: 1 }
+        ]
+    );
+    let (since, before) = app.core.month_bounds(2025, 12).unwrap();
+    assert_eq!(since.to_rfc3339(), "2025-11-30T16:00:00+00:00");
+    assert_eq!(before.to_rfc3339(), "2025-12-31T16:00:00+00:00");
+    assert!(app.core.month_bounds(2025, 13).is_none());
+    let params =
+        ListParams { published_since: Some(since), published_before: Some(before), ..ListParams::default() };
+    let december = app.core.list_items(&Actor::Anonymous, params).await.unwrap();
+    let titles: Vec<&str> = december.items.iter().map(|v| v.item.title.as_str()).collect();
+    assert_eq!(titles, ["Late"]);
+}
+
+#[tokio::test]
+async fn a_changed_slug_is_remembered_for_readers_who_may_see_the_item() {
+    use inkstone_core::Actor;
+    use inkstone_core::model::ItemKind;
+    use serde_json::json;
+    let app = TestApp::new().await;
+    let (_, token) = app.user("ann", inkstone_core::model::Role::Author).await;
+    let post =
+        app.create_post(&token, json!({"title": "Hello", "slug": "hello", "status": "published"})).await;
+    let id = post["id"].as_i64().unwrap();
+    for slug in ["hello-world", "hello-again"] {
+        let renamed = app.patch(&format!("/api/v1/posts/{id}"), Some(&token), json!({"slug": slug})).await;
+        assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text());
+    }
+    for old in ["hello", "hello-world"] {
+        let found = app.core.item_by_former_slug(&Actor::Anonymous, ItemKind::Post, old).await.unwrap();
+        assert_eq!(found.map(|item| item.slug), Some("hello-again".to_string()), "{old}");
+    }
+    assert!(
+        app.core
+            .item_by_former_slug(&Actor::Anonymous, ItemKind::Post, "hello-again")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.core.item_by_former_slug(&Actor::Anonymous, ItemKind::Page, "hello").await.unwrap().is_none()
+    );
+    // Taking the slug back removes it from the history; a hidden item is not revealed.
+    app.patch(&format!("/api/v1/posts/{id}"), Some(&token), json!({"slug": "hello"})).await;
+    assert!(
+        app.core.item_by_former_slug(&Actor::Anonymous, ItemKind::Post, "hello").await.unwrap().is_none()
+    );
+    assert_eq!(
+        app.post(&format!("/api/v1/posts/{id}/unpublish"), Some(&token), json!({})).await.status,
+        StatusCode::OK
+    );
+    assert!(
+        app.core
+            .item_by_former_slug(&Actor::Anonymous, ItemKind::Post, "hello-again")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
