@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "webhooks", include_str!("../migrations/0005_webhooks.sql")),
     (6, "favorites", include_str!("../migrations/0006_favorites.sql")),
     (7, "emlog_people", include_str!("../migrations/0007_emlog_people.sql")),
+    (8, "site", include_str!("../migrations/0008_site.sql")),
 ];
 
 /// The SQLite store. Clones share the pools.
