@@ -48,8 +48,12 @@ fn assert_layout(response: &TestResponse) -> Html {
 async fn a_post_answers_at_every_permalink_shape_and_redirects_to_the_configured_one() {
     let app = TestApp::new().await;
     let (_, token) = app.user("alice", Role::Author).await;
-    publish(&app, &token, json!({"title": "Hello", "slug": "hello", "body": "Some *text*.", "tags": ["greeting"]}))
-        .await;
+    publish(
+        &app,
+        &token,
+        json!({"title": "Hello", "slug": "hello", "body": "Some *text*.", "tags": ["greeting"]}),
+    )
+    .await;
 
     let post = app.get("/posts/hello", None).await;
     let document = assert_layout(&post);
@@ -58,7 +62,7 @@ async fn a_post_answers_at_every_permalink_shape_and_redirects_to_the_configured
     assert_eq!(attrs(&document, ".post-meta time", "datetime"), ["2026-01-01T00:00:00Z"]);
     assert_eq!(attrs(&document, ".post-meta a[rel=tag]", "href"), ["/tags/greeting"]);
     assert_eq!(attrs(&document, ".post-meta a[rel=author]", "href"), ["/authors/alice"]);
-    assert_eq!(attrs(&document, "link[rel=canonical]", "href"), ["http://localhost:8080/posts/hello"]);
+    assert_eq!(attrs(&document, "link[rel=canonical]", "href"), ["http://127.0.0.1:8080/posts/hello"]);
     assert_eq!(post.header("cache-control"), Some("no-cache"));
 
     for other in ["/archives/hello", "/2026/01/hello", "/2025/07/hello", "/pages/hello"] {
@@ -104,8 +108,10 @@ async fn a_changed_slug_redirects_from_the_old_address() {
 async fn pages_live_at_their_slug_and_redirect_links_answer_302() {
     let app = TestApp::new().await;
     let (_, token) = app.user("ed", Role::Editor).await;
-    publish(&app, &token, json!({"kind": "page", "title": "About me", "slug": "about", "body": "Who I am."})).await;
-    publish(&app, &token, json!({"kind": "page", "title": "Tag list", "slug": "tags", "body": "All tags."})).await;
+    publish(&app, &token, json!({"kind": "page", "title": "About me", "slug": "about", "body": "Who I am."}))
+        .await;
+    publish(&app, &token, json!({"kind": "page", "title": "Tag list", "slug": "tags", "body": "All tags."}))
+        .await;
     publish(
         &app,
         &token,
@@ -131,7 +137,8 @@ async fn drafts_private_scheduled_and_trashed_posts_are_not_found_for_anonymous_
     let app = TestApp::new().await;
     let (_, token) = app.user("alice", Role::Author).await;
     publish(&app, &token, json!({"title": "Draft", "slug": "draft", "body": "x", "status": "draft"})).await;
-    publish(&app, &token, json!({"title": "Private", "slug": "private", "body": "x", "status": "private"})).await;
+    publish(&app, &token, json!({"title": "Private", "slug": "private", "body": "x", "status": "private"}))
+        .await;
     publish(
         &app,
         &token,
@@ -139,7 +146,8 @@ async fn drafts_private_scheduled_and_trashed_posts_are_not_found_for_anonymous_
     )
     .await;
     let trashed = publish(&app, &token, json!({"title": "Gone", "slug": "gone", "body": "x"})).await;
-    let trash = app.call(Method::POST, &format!("/api/v1/posts/{}/trash", trashed["id"]), Some(&token), None).await;
+    let trash =
+        app.call(Method::POST, &format!("/api/v1/posts/{}/trash", trashed["id"]), Some(&token), None).await;
     assert_eq!(trash.status, StatusCode::OK);
     for slug in ["draft", "private", "later", "gone"] {
         let response = app.get(&format!("/posts/{slug}"), None).await;
@@ -157,16 +165,28 @@ async fn a_category_lists_its_descendants_posts_and_its_sub_categories() {
     let app = TestApp::new().await;
     let (_, token) = app.user("ed", Role::Editor).await;
     let tech = app
-        .post("/api/v1/categories", Some(&token), json!({"name": "Tech", "slug": "tech", "description": "Machines."}))
+        .post(
+            "/api/v1/categories",
+            Some(&token),
+            json!({"name": "Tech", "slug": "tech", "description": "Machines."}),
+        )
         .await
         .json();
     let rust = app
-        .post("/api/v1/categories", Some(&token), json!({"name": "Rust", "slug": "rust", "parent_id": tech["id"]}))
+        .post(
+            "/api/v1/categories",
+            Some(&token),
+            json!({"name": "Rust", "slug": "rust", "parent_id": tech["id"]}),
+        )
         .await
         .json();
     assert!(rust["id"].is_i64(), "{rust}");
-    publish(&app, &token, json!({"title": "Machines", "slug": "machines", "body": "x", "categories": [tech["id"]]}))
-        .await;
+    publish(
+        &app,
+        &token,
+        json!({"title": "Machines", "slug": "machines", "body": "x", "categories": [tech["id"]]}),
+    )
+    .await;
     publish(&app, &token, json!({"title": "Borrowing", "slug": "borrowing", "body": "x", "categories": [rust["id"]], "tags": ["memory"]}))
         .await;
     publish(&app, &token, json!({"title": "Elsewhere", "slug": "other", "body": "x"})).await;
@@ -204,10 +224,18 @@ async fn month_archives_follow_the_site_time_zone() {
     app.set_setting("site.time_zone", "Asia/Shanghai").await;
     let (_, token) = app.user("alice", Role::Author).await;
     // 01:00 on 1 January in Shanghai, and 23:00 on 31 December.
-    publish(&app, &token, json!({"title": "New year", "slug": "new-year", "body": "x", "published_at": "2025-12-31T17:00:00Z"}))
-        .await;
-    publish(&app, &token, json!({"title": "Old year", "slug": "old-year", "body": "x", "published_at": "2025-12-31T15:00:00Z"}))
-        .await;
+    publish(
+        &app,
+        &token,
+        json!({"title": "New year", "slug": "new-year", "body": "x", "published_at": "2025-12-31T17:00:00Z"}),
+    )
+    .await;
+    publish(
+        &app,
+        &token,
+        json!({"title": "Old year", "slug": "old-year", "body": "x", "published_at": "2025-12-31T15:00:00Z"}),
+    )
+    .await;
 
     let archive = assert_layout(&app.get("/archives", None).await);
     assert_eq!(attrs(&archive, ".archive-months a", "href"), ["/archives/2026/01", "/archives/2025/12"]);
@@ -231,12 +259,21 @@ async fn month_archives_follow_the_site_time_zone() {
 async fn search_finds_chinese_and_english_words_and_keeps_the_query_in_pager_links() {
     let app = TestApp::new().await;
     let (_, token) = app.user("alice", Role::Author).await;
-    publish(&app, &token, json!({"title": "海边", "slug": "sea", "body": "夜里，远处的灯塔亮了起来。"})).await;
-    publish(&app, &token, json!({"title": "Ownership", "slug": "own", "body": "Rust checks ownership at compile time."}))
+    publish(&app, &token, json!({"title": "海边", "slug": "sea", "body": "夜里，远处的灯塔亮了起来。"}))
         .await;
+    publish(
+        &app,
+        &token,
+        json!({"title": "Ownership", "slug": "own", "body": "Rust checks ownership at compile time."}),
+    )
+    .await;
     for n in 0..3 {
-        publish(&app, &token, json!({"title": format!("Lamp {n}"), "slug": format!("lamp-{n}"), "body": "a lamp post"}))
-            .await;
+        publish(
+            &app,
+            &token,
+            json!({"title": format!("Lamp {n}"), "slug": format!("lamp-{n}"), "body": "a lamp post"}),
+        )
+        .await;
     }
 
     let form = assert_layout(&app.get("/search", None).await);
@@ -274,7 +311,8 @@ fn visitor_and_token(response: &TestResponse, selector: &str) -> (String, String
         .find(|v| v.starts_with("inkstone_visitor="))
         .map(|v| v.split(';').next().unwrap().to_string())
         .expect("a visitor cookie");
-    let token = attrs(&page(response), &format!("{selector} input[name=_token]"), "value").pop().expect("a token");
+    let token =
+        attrs(&page(response), &format!("{selector} input[name=_token]"), "value").pop().expect("a token");
     (cookie, token)
 }
 
@@ -283,27 +321,45 @@ async fn a_protected_post_opens_with_its_password_and_wrong_ones_are_limited() {
     let app = TestApp::new().await;
     app.set_client_ip(Some("203.0.113.9"));
     let (_, token) = app.user("alice", Role::Author).await;
-    let post = publish(&app, &token, json!({"title": "Secret", "slug": "secret", "body": "The treasure is here.", "password": "sesame"}))
-        .await;
+    let post = publish(
+        &app,
+        &token,
+        json!({"title": "Secret", "slug": "secret", "body": "The treasure is here.", "password": "sesame"}),
+    )
+    .await;
     let id = post["id"].as_i64().unwrap().to_string();
 
     let locked = app.get("/posts/secret", None).await;
     let document = assert_layout(&locked);
     assert!(!locked.text().contains("treasure"), "the body stays hidden");
     assert!(all(&document, ".post-content").is_empty());
-    assert_eq!(attrs(&document, "form.unlock-form[action='/interact/unlock'] input[name=item_id]", "value"), [id.clone()]);
+    assert_eq!(
+        attrs(&document, "form.unlock-form[action='/interact/unlock'] input[name=item_id]", "value"),
+        [id.clone()]
+    );
     let home = page(&app.get("/", None).await);
     assert!(!all(&home, "p.excerpt")[0].contains("treasure"));
     let (visitor, form_token) = visitor_and_token(&locked, "form.unlock-form");
     let headers = [("cookie", visitor.as_str())];
 
-    let forged =
-        app.form(Method::POST, "/interact/unlock", &headers, &[("_token", "nope"), ("item_id", &id), ("password", "sesame")]).await;
+    let forged = app
+        .form(
+            Method::POST,
+            "/interact/unlock",
+            &headers,
+            &[("_token", "nope"), ("item_id", &id), ("password", "sesame")],
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert!(forged.header("set-cookie").is_none());
 
     let wrong = app
-        .form(Method::POST, "/interact/unlock", &headers, &[("_token", &form_token), ("item_id", &id), ("password", "guess")])
+        .form(
+            Method::POST,
+            "/interact/unlock",
+            &headers,
+            &[("_token", &form_token), ("item_id", &id), ("password", "guess")],
+        )
         .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     let wrong_page = page(&wrong);
@@ -312,7 +368,12 @@ async fn a_protected_post_opens_with_its_password_and_wrong_ones_are_limited() {
     assert!(!wrong.text().contains("treasure"));
 
     let right = app
-        .form(Method::POST, "/interact/unlock", &headers, &[("_token", &form_token), ("item_id", &id), ("password", "sesame")])
+        .form(
+            Method::POST,
+            "/interact/unlock",
+            &headers,
+            &[("_token", &form_token), ("item_id", &id), ("password", "sesame")],
+        )
         .await;
     assert_eq!(right.status, StatusCode::SEE_OTHER);
     assert_eq!(location(&right), "/posts/secret");
@@ -333,21 +394,32 @@ async fn a_protected_post_opens_with_its_password_and_wrong_ones_are_limited() {
     assert_eq!(again.header("cache-control"), Some("no-cache"));
     // A forged unlock cookie opens nothing.
     let forged_cookie = format!("inkstone_unlock_{id}=AAAA");
-    let forged = app.call_with_headers(Method::GET, "/posts/secret", &[("cookie", &forged_cookie)], None).await;
+    let forged =
+        app.call_with_headers(Method::GET, "/posts/secret", &[("cookie", &forged_cookie)], None).await;
     assert!(!forged.text().contains("treasure"));
 
     // Wrong guesses from one address end in a lockout, even for the right password.
     let mut statuses = Vec::new();
     for _ in 0..10 {
         let response = app
-            .form(Method::POST, "/interact/unlock", &headers, &[("_token", &form_token), ("item_id", &id), ("password", "guess")])
+            .form(
+                Method::POST,
+                "/interact/unlock",
+                &headers,
+                &[("_token", &form_token), ("item_id", &id), ("password", "guess")],
+            )
             .await;
         statuses.push(response.status);
     }
     assert_eq!(statuses[..8], [StatusCode::FORBIDDEN; 8]);
     assert_eq!(statuses[9], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
     let locked_out = app
-        .form(Method::POST, "/interact/unlock", &headers, &[("_token", &form_token), ("item_id", &id), ("password", "sesame")])
+        .form(
+            Method::POST,
+            "/interact/unlock",
+            &headers,
+            &[("_token", &form_token), ("item_id", &id), ("password", "sesame")],
+        )
         .await;
     assert_eq!(locked_out.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(locked_out.header("set-cookie").is_none());
@@ -357,7 +429,9 @@ async fn a_protected_post_opens_with_its_password_and_wrong_ones_are_limited() {
 async fn notes_and_friend_links_show_only_what_is_public() {
     let app = TestApp::new().await;
     let (_, token) = app.user("ed", Role::Admin).await;
-    let note = app.post("/api/v1/notes", Some(&token), json!({"body": "Rain **today**.", "tags": ["weather"]})).await;
+    let note = app
+        .post("/api/v1/notes", Some(&token), json!({"body": "Rain **today**.", "tags": ["weather"]}))
+        .await;
     assert_eq!(note.status, StatusCode::CREATED, "{}", note.text());
     app.clock.advance(chrono::Duration::minutes(1));
     app.post("/api/v1/notes", Some(&token), json!({"body": "Sun later."})).await;
@@ -369,11 +443,19 @@ async fn notes_and_friend_links_show_only_what_is_public() {
     assert_eq!(app.get("/notes?page=2", None).await.status, StatusCode::NOT_FOUND);
 
     let link = app
-        .post("/api/v1/friend-links", Some(&token), json!({"name": "Friend", "url": "https://friend.example", "description": "A good blog"}))
+        .post(
+            "/api/v1/friend-links",
+            Some(&token),
+            json!({"name": "Friend", "url": "https://friend.example", "description": "A good blog"}),
+        )
         .await;
     assert_eq!(link.status, StatusCode::CREATED, "{}", link.text());
-    app.post("/api/v1/friend-links", Some(&token), json!({"name": "Hidden", "url": "https://hidden.example", "visible": false}))
-        .await;
+    app.post(
+        "/api/v1/friend-links",
+        Some(&token),
+        json!({"name": "Hidden", "url": "https://hidden.example", "visible": false}),
+    )
+    .await;
     let links = assert_layout(&app.get("/links", None).await);
     assert_eq!(attrs(&links, ".link-list a", "href"), ["https://friend.example"]);
     assert_eq!(all(&links, ".link-list p"), ["A good blog"]);
@@ -384,10 +466,17 @@ async fn an_author_page_shows_their_published_posts_and_profile() {
     let app = TestApp::new().await;
     let (_, token) = app.user("alice", Role::Author).await;
     app.user("reader", Role::Subscriber).await;
-    let me = app.patch("/api/v1/me", Some(&token), json!({"display_name": "Alice Liddell", "bio": "Writes things."})).await;
+    let me = app
+        .patch("/api/v1/me", Some(&token), json!({"display_name": "Alice Liddell", "bio": "Writes things."}))
+        .await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text());
     publish(&app, &token, json!({"title": "Mine", "slug": "mine", "body": "x"})).await;
-    publish(&app, &token, json!({"title": "Unfinished", "slug": "unfinished", "body": "x", "status": "draft"})).await;
+    publish(
+        &app,
+        &token,
+        json!({"title": "Unfinished", "slug": "unfinished", "body": "x", "status": "draft"}),
+    )
+    .await;
     let author = assert_layout(&app.get("/authors/alice", None).await);
     assert_eq!(all(&author, "h1"), ["Alice Liddell"]);
     assert_eq!(all(&author, ".list-description"), ["Writes things."]);
@@ -440,9 +529,14 @@ async fn posts_link_to_their_neighbours_and_lists_page_through() {
     let app = TestApp::new().await;
     app.set_setting("content.page_size", "2").await;
     let (_, token) = app.user("alice", Role::Author).await;
-    for (n, at) in ["2025-10-01T00:00:00Z", "2025-11-01T00:00:00Z", "2025-12-01T00:00:00Z"].iter().enumerate() {
-        publish(&app, &token, json!({"title": format!("Post {n}"), "slug": format!("p{n}"), "body": "x", "published_at": at}))
-            .await;
+    for (n, at) in ["2025-10-01T00:00:00Z", "2025-11-01T00:00:00Z", "2025-12-01T00:00:00Z"].iter().enumerate()
+    {
+        publish(
+            &app,
+            &token,
+            json!({"title": format!("Post {n}"), "slug": format!("p{n}"), "body": "x", "published_at": at}),
+        )
+        .await;
     }
     let middle = page(&app.get("/posts/p1", None).await);
     assert_eq!(attrs(&middle, "nav.post-nav a[rel=next]", "href"), ["/posts/p2"]);
@@ -467,10 +561,15 @@ async fn chinese_markdown_from_the_corpus_renders_as_readable_pages() {
         panic!("the corpus is missing at {}", source.display());
     }
     let dir = tempfile::tempdir().unwrap();
-    for name in ["news__1st_RPCKitex.md", "news__Kitex_perf_optimize_practices.md", "releases__Kitex__release-v030.md"] {
+    for name in [
+        "news__1st_RPCKitex.md",
+        "news__Kitex_perf_optimize_practices.md",
+        "releases__Kitex__release-v030.md",
+    ] {
         std::fs::copy(source.join(name), dir.path().join(name)).expect("corpus file");
     }
-    let options = inkstone_server::import::ImportOptions { status: ItemStatus::Published, author_id: author.id };
+    let options =
+        inkstone_server::import::ImportOptions { status: ItemStatus::Published, author_id: author.id };
     let report = inkstone_server::import::import_markdown(&app.core, dir.path(), &options, |_, _, _| {})
         .await
         .expect("import");

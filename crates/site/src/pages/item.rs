@@ -102,13 +102,13 @@ pub(super) async fn item_page(reader: &Reader, kind: ItemKind, slug: &str) -> Re
     }
     let canonical = urls::item_path(&view.item, &reader.settings);
     if decoded(reader.uri.path()) != decoded(&canonical) {
-        return Err(SiteError::Redirect { to: format!("{canonical}{}", query_suffix(reader)), permanent: true });
+        return Err(SiteError::Redirect {
+            to: format!("{canonical}{}", query_suffix(reader)),
+            permanent: true,
+        });
     }
-    let (view, unlocked) = if view.locked && unlocking {
-        unlock_with_cookie(reader, view).await?
-    } else {
-        (view, false)
-    };
+    let (view, unlocked) =
+        if view.locked && unlocking { unlock_with_cookie(reader, view).await? } else { (view, false) };
     render_item(reader, &view, unlocked, None).await
 }
 
@@ -141,7 +141,8 @@ fn item_template(reader: &Reader, item: &Item) -> String {
 
 /// The published posts just before and after `item` (older, newer), when it is one.
 async fn neighbours(reader: &Reader, item: &Item) -> (Option<PostSummary>, Option<PostSummary>) {
-    let Some(at) = item.published_at.filter(|_| item.kind == ItemKind::Post && item.status == ItemStatus::Published)
+    let Some(at) =
+        item.published_at.filter(|_| item.kind == ItemKind::Post && item.status == ItemStatus::Published)
     else {
         return (None, None);
     };
@@ -175,7 +176,8 @@ async fn render_item(
 ) -> Result<Response, SiteError> {
     let item = &view.item;
     let post = PostFull::new(view, &reader.settings);
-    let comments = if view.locked { Value::UNDEFINED } else { interact::comment_section(reader, item).await? };
+    let comments =
+        if view.locked { Value::UNDEFINED } else { interact::comment_section(reader, item).await? };
     let (older, newer) = neighbours(reader, item).await;
     let meta = seo::post_meta(reader, &post);
     let context = minijinja::context! {
@@ -259,7 +261,8 @@ async fn unlock_page(reader: &Reader, form: UnlockForm) -> Result<Response, Site
         };
         return render_item(reader, &view, false, Some((status, message))).await;
     }
-    let sealed = reader.core.seal_ticket(&unlock_purpose(id), &form.password, Duration::seconds(UNLOCK_TTL_SECS));
+    let sealed =
+        reader.core.seal_ticket(&unlock_purpose(id), &form.password, Duration::seconds(UNLOCK_TTL_SECS));
     let secure = if reader.state.app.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{}={sealed}; Path=/; Max-Age={UNLOCK_TTL_SECS}; HttpOnly; SameSite=Lax{secure}",

@@ -23,8 +23,16 @@ struct FeedLink {
 /// The RSS and Atom feeds under `base` (e.g. `/categories/rust`).
 fn feeds(base: &str, title: &str) -> Vec<FeedLink> {
     vec![
-        FeedLink { title: format!("{title} (RSS)"), href: format!("{base}/feed.xml"), kind: "application/rss+xml" },
-        FeedLink { title: format!("{title} (Atom)"), href: format!("{base}/atom.xml"), kind: "application/atom+xml" },
+        FeedLink {
+            title: format!("{title} (RSS)"),
+            href: format!("{base}/feed.xml"),
+            kind: "application/rss+xml",
+        },
+        FeedLink {
+            title: format!("{title} (Atom)"),
+            href: format!("{base}/atom.xml"),
+            kind: "application/atom+xml",
+        },
     ]
 }
 
@@ -81,7 +89,15 @@ async fn category_page(reader: &Reader, slug: &str) -> Result<Response, SiteErro
         subcategories => children.into_iter().map(CategoryView::new).collect::<Vec<_>>(),
         feeds => feeds(&path, &category.name),
     };
-    list_response(reader, "category.html", &category.name, category.description.as_deref(), &page, &path, extra)
+    list_response(
+        reader,
+        "category.html",
+        &category.name,
+        category.description.as_deref(),
+        &page,
+        &path,
+        extra,
+    )
 }
 
 /// `GET /tags/{slug}`: posts with the tag.
@@ -216,7 +232,8 @@ async fn search_page(reader: &Reader) -> Result<Response, SiteError> {
     params.q = Some(q.clone());
     let page = not_beyond_end(reader.core.list_items(&Actor::Anonymous, params).await?)?;
     let query: String = form_urlencoded::Serializer::new(String::new()).append_pair("q", &q).finish();
-    let summary = reader.text("search.summary").replace("{count}", &page.total.to_string()).replace("{q}", &q);
+    let summary =
+        reader.text("search.summary").replace("{count}", &page.total.to_string()).replace("{q}", &q);
     let context = minijinja::context! {
         q => q,
         searched => true,

@@ -22,7 +22,8 @@ async fn notes_page(reader: &Reader) -> Result<Response, SiteError> {
     }
     let params = NoteListParams { page: Some(list_page(reader)?), ..NoteListParams::default() };
     let page = not_beyond_end(reader.core.list_notes(&Actor::Anonymous, params).await?)?;
-    let notes: Vec<NoteCard> = page.items.iter().map(|view| NoteCard::new(&view.note, &reader.settings)).collect();
+    let notes: Vec<NoteCard> =
+        page.items.iter().map(|view| NoteCard::new(&view.note, &reader.settings)).collect();
     let last_modified = page.items.iter().map(|view| view.note.updated_at).max();
     let heading = reader.text("notes.heading");
     let context = minijinja::context! {
