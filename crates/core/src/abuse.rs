@@ -48,6 +48,10 @@ pub mod limits {
     pub const TOKENS_PER_IP: Limit = Limit { name: "token_ip", max: 30, window: Duration::hours(1) };
     /// Captcha pictures drawn for one address per 10 minutes.
     pub const CAPTCHAS_PER_IP: Limit = Limit { name: "captcha_ip", max: 60, window: Duration::minutes(10) };
+    /// Wrong passwords for protected items from one address before it is locked for 15
+    /// minutes (the site's unlock form; any item).
+    pub const ITEM_PASSWORD_FAILURES_PER_IP: Limit =
+        Limit { name: "item_password_fail_ip", max: 10, window: Duration::minutes(15) };
 }
 
 /// How long a built-in captcha may be answered.

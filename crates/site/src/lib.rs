@@ -115,10 +115,6 @@ async fn asset(State(state): State<SiteState>, Path(name): Path<String>, headers
     response
 }
 
-async fn not_found(reader: Reader) -> Response {
-    reader.not_found().await
-}
-
 /// The site's routes, with the 404 page as the fallback for every path nothing else
 /// answers. Merge it last into the application (it owns the fallback).
 pub fn router(app: AppState, site: Arc<Site>) -> Router {
@@ -131,7 +127,7 @@ pub fn router(app: AppState, site: Arc<Site>) -> Router {
         .merge(pages::routes())
         .merge(interact::routes())
         .merge(feeds::routes())
-        .fallback(not_found)
+        .fallback(pages::fallback)
         .with_state(state)
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(security("content-security-policy", CSP))

@@ -370,7 +370,14 @@ impl Reader {
             Ok(response) => response,
             Err(SiteError::Redirect { to, permanent }) => {
                 if permanent {
-                    Redirect::permanent(&to).into_response()
+                    // 301 rather than axum's 308: what the docs promise, and what crawlers
+                    // and old clients know best for a moved page (GET only here).
+                    match HeaderValue::from_str(&to) {
+                        Ok(location) => {
+                            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response()
+                        }
+                        Err(_) => self.not_found().await,
+                    }
                 } else {
                     Redirect::to(&to).into_response()
                 }

@@ -207,3 +207,119 @@ impl Pager {
         }
     }
 }
+
+/// A category with what its page and sub-category lists show.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryView {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+    pub description: Option<String>,
+    /// Published public posts filed directly under it.
+    pub count: i64,
+}
+
+impl CategoryView {
+    pub fn new(category: &inkstone_core::model::Category) -> CategoryView {
+        CategoryView {
+            id: category.id,
+            name: category.name.clone(),
+            slug: category.slug.clone(),
+            url: urls::category_path(&category.slug),
+            description: category.description.clone().filter(|d| !d.trim().is_empty()),
+            count: category.item_count,
+        }
+    }
+}
+
+/// A public note in the notes list.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteCard {
+    pub id: i64,
+    /// Sanitized HTML.
+    pub html: String,
+    pub tags: Vec<String>,
+    pub author: AuthorLink,
+    pub created: DateView,
+    pub like_count: i64,
+}
+
+impl NoteCard {
+    pub fn new(note: &inkstone_core::notes::Note, settings: &Settings) -> NoteCard {
+        NoteCard {
+            id: note.id,
+            html: note.html.clone(),
+            tags: note.tags.clone(),
+            author: AuthorLink::from(&note.author),
+            created: DateView::new(note.created_at, settings),
+            like_count: note.like_count,
+        }
+    }
+}
+
+/// A visible friend link.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkCard {
+    pub id: i64,
+    pub name: String,
+    /// Absolute http(s) URL (the core checks it).
+    pub url: String,
+    pub image: Option<String>,
+    pub description: Option<String>,
+}
+
+impl From<&inkstone_core::links::FriendLink> for LinkCard {
+    fn from(link: &inkstone_core::links::FriendLink) -> LinkCard {
+        LinkCard {
+            id: link.id,
+            name: link.name.clone(),
+            url: link.url.clone(),
+            image: link.image.clone(),
+            description: link.description.clone().filter(|d| !d.trim().is_empty()),
+        }
+    }
+}
+
+/// A month of the archive with its link.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArchiveMonthView {
+    pub year: i32,
+    pub month: u32,
+    /// The month with two digits, `05`.
+    pub mm: String,
+    pub count: i64,
+    pub url: String,
+}
+
+/// A year of the archive, newest month first.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArchiveYearView {
+    pub year: i32,
+    pub count: i64,
+    pub months: Vec<ArchiveMonthView>,
+}
+
+impl ArchiveYearView {
+    /// Months (newest first, as the core gives them) grouped by year.
+    pub fn group(months: &[inkstone_core::content::ArchiveMonth]) -> Vec<ArchiveYearView> {
+        let mut years: Vec<ArchiveYearView> = Vec::new();
+        for month in months {
+            let view = ArchiveMonthView {
+                year: month.year,
+                month: month.month,
+                mm: format!("{:02}", month.month),
+                count: month.count,
+                url: urls::archive_path(month.year, month.month),
+            };
+            match years.last_mut() {
+                Some(year) if year.year == month.year => {
+                    year.count += month.count;
+                    year.months.push(view);
+                }
+                _ => years.push(ArchiveYearView { year: month.year, count: month.count, months: vec![view] }),
+            }
+        }
+        years
+    }
+}
