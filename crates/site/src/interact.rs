@@ -209,7 +209,12 @@ async fn refuse(reader: &Reader, wants_json: bool, err: SiteError) -> Response {
 
 /// The answer to a form the core refused: JSON, the 404 page, or `template` (the form
 /// again with `context`, fields kept) with the error's status.
-async fn refused_by_core(reader: &Reader, wants_json: bool, err: CoreError, context: impl FnOnce(FormError) -> Value) -> Response {
+async fn refused_by_core(
+    reader: &Reader,
+    wants_json: bool,
+    err: CoreError,
+    context: impl FnOnce(FormError) -> Value,
+) -> Response {
     let status = error_status(err.code);
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         // Logged and shown without internals by the reader's error page.

@@ -132,7 +132,12 @@ pub fn comment_thread(views: &[CommentView], settings: &Settings) -> Vec<Comment
     }
     // A node has one parent, so nothing reachable from a root is on a cycle: the walks
     // below end.
-    fn descendants(id: i64, children: &HashMap<i64, Vec<usize>>, views: &[CommentView], out: &mut Vec<usize>) {
+    fn descendants(
+        id: i64,
+        children: &HashMap<i64, Vec<usize>>,
+        views: &[CommentView],
+        out: &mut Vec<usize>,
+    ) {
         for &index in children.get(&id).into_iter().flatten() {
             out.push(index);
             descendants(views[index].id, children, views, out);
@@ -168,7 +173,10 @@ fn node(view: &CommentView, children: Vec<CommentNode>, settings: &Settings) -> 
     let (profile, avatar) = match &view.user {
         Some(user) => (
             Some(urls::author_path(&user.username)),
-            user.avatar.as_deref().and_then(safe_url).or_else(|| view.author_avatar.as_deref().and_then(safe_url)),
+            user.avatar
+                .as_deref()
+                .and_then(safe_url)
+                .or_else(|| view.author_avatar.as_deref().and_then(safe_url)),
         ),
         None => (None, view.author_avatar.as_deref().and_then(safe_url)),
     };
@@ -211,13 +219,19 @@ impl CommentSection {
         let mut views: Vec<CommentView> = Vec::new();
         let per_page = inkstone_core::comments::MAX_PER_PAGE;
         for page in 1..=(MAX_THREAD_COMMENTS / per_page) {
-            let params = CommentListParams { page: Some(page), per_page: Some(per_page), ..CommentListParams::default() };
+            let params = CommentListParams {
+                page: Some(page),
+                per_page: Some(per_page),
+                ..CommentListParams::default()
+            };
             let listed = core.item_comments(actor, item.id, params).await?;
             let done = listed.items.len() < per_page as usize || page * per_page >= listed.total;
             // A moderator's listing holds every status; the page shows what readers see.
             views.extend(listed.items.into_iter().filter(|view| match view.status {
                 CommentStatus::Approved => true,
-                CommentStatus::Pending => actor.user_id().is_some() && view.user.as_ref().map(|u| u.id) == actor.user_id(),
+                CommentStatus::Pending => {
+                    actor.user_id().is_some() && view.user.as_ref().map(|u| u.id) == actor.user_id()
+                }
                 _ => false,
             }));
             if done {
@@ -225,10 +239,10 @@ impl CommentSection {
             }
         }
         let thread = comment_thread(&views, &settings);
-        let reply_to = query.reply.and_then(|id| views.iter().find(|view| view.id == id)).map(|view| ReplyTo {
-            id: view.id,
-            author: view.author_name.clone(),
-        });
+        let reply_to = query
+            .reply
+            .and_then(|id| views.iter().find(|view| view.id == id))
+            .map(|view| ReplyTo { id: view.id, author: view.author_name.clone() });
         let notice = match query.comment.as_deref() {
             Some("approved") => Some("approved"),
             Some("pending" | "spam") => Some("pending"),
@@ -270,9 +284,14 @@ impl CommentSection {
 ///
 /// Errors: a core failure reading the comments (`NotFound` when the item is hidden).
 pub async fn comment_section(reader: &Reader, item: &Item) -> Result<Value, SiteError> {
-    let section =
-        CommentSection::build(&reader.core, &reader.actor, reader.viewer.as_ref(), item, &SectionQuery::of(reader))
-            .await?;
+    let section = CommentSection::build(
+        &reader.core,
+        &reader.actor,
+        reader.viewer.as_ref(),
+        item,
+        &SectionQuery::of(reader),
+    )
+    .await?;
     Ok(Value::from_serialize(&section))
 }
 
@@ -298,7 +317,13 @@ pub(super) async fn post_comment(reader: Reader, body: Bytes) -> Response {
     let item = match item {
         Ok(item) => item,
         Err(err) => {
-            return refused_by_core(&reader, json_wanted, err, |error| minijinja::context! { error => error }).await;
+            return refused_by_core(
+                &reader,
+                json_wanted,
+                err,
+                |error| minijinja::context! { error => error },
+            )
+            .await;
         }
     };
     let kept = CommentForm {
@@ -313,7 +338,8 @@ pub(super) async fn post_comment(reader: Reader, body: Bytes) -> Response {
         Some(text) => match text.trim().parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => {
-                let err = inkstone_core::CoreError::invalid("parent_id", "no such comment", "回复的评论不存在");
+                let err =
+                    inkstone_core::CoreError::invalid("parent_id", "no such comment", "回复的评论不存在");
                 return refused(&reader, json_wanted, err, &item, kept).await;
             }
         },

@@ -82,7 +82,9 @@ pub(super) async fn post_like(reader: Reader, body: Bytes) -> Response {
             }
             match back_to(&reader, target).await {
                 Ok(location) => see_other(&location),
-                Err(err) => refused_by_core(&reader, false, err, |error| minijinja::context! { error => error }).await,
+                Err(err) => {
+                    refused_by_core(&reader, false, err, |error| minijinja::context! { error => error }).await
+                }
             }
         }
         Err(err) => {
