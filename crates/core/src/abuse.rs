@@ -152,6 +152,19 @@ impl Core {
         self.repo.clear_rate_limit(&Self::limit_key(limit, subject)).await
     }
 
+    /// The third-party widget to embed when captchas are remote ([`CaptchaOffer::Widget`]);
+    /// `None` when they are built-in pictures. Unlike [`Core::new_captcha`] it draws and
+    /// stores nothing, so a page can say which kind to show before anyone asks for one.
+    pub fn captcha_widget(&self) -> Option<CaptchaOffer> {
+        match &self.services.captcha {
+            CaptchaBackend::Remote(verifier) => Some(CaptchaOffer::Widget {
+                provider: verifier.provider().to_string(),
+                site_key: verifier.site_key().to_string(),
+            }),
+            CaptchaBackend::Builtin(_) => None,
+        }
+    }
+
     /// A captcha to show: a new built-in picture, or the widget to embed.
     ///
     /// Errors: `rate_limited` after 60 pictures for one address in 10 minutes.
