@@ -32,6 +32,8 @@ use crate::{SiteState, urls};
 pub const PAGE_CACHE_CONTROL: &str = "no-cache";
 /// `Cache-Control` of pages made for one signed-in reader or unlocked with a password.
 pub const PRIVATE_CACHE_CONTROL: &str = "private, no-cache";
+/// `Content-Type` of HTML pages.
+pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
 /// Why a page could not be shown; [`Reader::finish`] renders each as a page.
 #[derive(Debug)]
@@ -111,6 +113,8 @@ pub struct RenderedPage {
     generation: u64,
     theme: String,
     status: StatusCode,
+    /// [`HTML_CONTENT_TYPE`] for pages; feeds and crawler files have their own.
+    content_type: &'static str,
     /// The HTML, with [`FORM_TOKEN_PLACEHOLDER`] where form tokens go.
     body: Bytes,
     etag: String,
@@ -283,6 +287,7 @@ impl Reader {
             generation: self.generation,
             theme: self.theme.fingerprint.clone(),
             status: page.status,
+            content_type: HTML_CONTENT_TYPE,
             etag: conditional::weak_etag(html.as_bytes()),
             has_form: html.contains(FORM_TOKEN_PLACEHOLDER),
             body: Bytes::from(html),
@@ -299,6 +304,34 @@ impl Reader {
             self.state.site.pages.insert(self.path_and_query().to_string(), Arc::new(rendered));
         }
         Ok(response)
+    }
+
+    /// Sends a document that is not a themed page (a feed, the sitemap): validated and
+    /// kept for other anonymous readers exactly like a page, so [`Reader::cached`] answers
+    /// the next request for the same URL until content changes. `body` must be the same
+    /// for every reader (no form tokens).
+    pub fn respond_document(
+        &self,
+        content_type: &'static str,
+        body: impl Into<Bytes>,
+        last_modified: Option<DateTime<Utc>>,
+    ) -> Response {
+        let body = body.into();
+        let rendered = RenderedPage {
+            generation: self.generation,
+            theme: self.theme.fingerprint.clone(),
+            status: StatusCode::OK,
+            content_type,
+            etag: conditional::weak_etag(&body),
+            has_form: false,
+            body,
+            last_modified,
+        };
+        let response = self.send(&rendered);
+        if self.is_anonymous() {
+            self.state.site.pages.insert(self.path_and_query().to_string(), Arc::new(rendered));
+        }
+        response
     }
 
     /// The form token of visitor `visitor`: a keyed digest only this server can make.
@@ -354,7 +387,7 @@ impl Reader {
         }
         let mut response = (page.status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(page.content_type));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
         headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
         conditional::set_validators(headers, &etag, page.last_modified);
