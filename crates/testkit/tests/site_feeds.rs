@@ -164,9 +164,16 @@ async fn the_site_rss_feed_holds_published_posts_newest_first_with_sanitized_con
     assert_eq!(self_link.attrs["rel"], "self");
     assert_eq!(self_link.attrs["href"], format!("{SITE}/feed.xml"));
     // Posts only, published and public, newest first; no draft, private, trashed or page.
-    assert_eq!(titles_rss(&channel), ["你好，世界", "Locked notes", "Hello <Rust> & friends", "Borrowing explained"]);
+    assert_eq!(
+        titles_rss(&channel),
+        ["你好，世界", "Locked notes", "Hello <Rust> & friends", "Borrowing explained"]
+    );
     for hidden in [&seeded.draft, &seeded.private, &seeded.trashed, &seeded.page] {
-        assert!(!text.contains(hidden["title"].as_str().unwrap()), "{} leaked into the feed", hidden["title"]);
+        assert!(
+            !text.contains(hidden["title"].as_str().unwrap()),
+            "{} leaked into the feed",
+            hidden["title"]
+        );
     }
     // Chinese text is intact, and lastBuildDate is the newest entry's update.
     let chinese = &channel.items()[0];
@@ -203,7 +210,10 @@ async fn the_site_rss_feed_holds_published_posts_newest_first_with_sanitized_con
     assert_eq!(english.description(), Some("Intro paragraph."));
     let content = english.content().expect("full content");
     assert!(content.contains("clicky"), "{content}");
-    assert!(!content.contains("<script") && !content.contains("onclick") && !content.contains("alert(1)"), "{content}");
+    assert!(
+        !content.contains("<script") && !content.contains("onclick") && !content.contains("alert(1)"),
+        "{content}"
+    );
     // Site-relative links are absolute: a feed reader has no page to resolve them against.
     assert!(content.contains(&format!("href=\"{SITE}/about\"")), "{content}");
     assert!(content.contains(&format!("src=\"{SITE}/media/cat.png\"")), "{content}");
@@ -213,6 +223,10 @@ async fn the_site_rss_feed_holds_published_posts_newest_first_with_sanitized_con
     assert_eq!(locked.content(), None);
     assert_eq!(locked.description(), None);
     assert!(!text.contains("zebra-quartz"));
+    let locked_xml =
+        text.split("<title>Locked notes</title>").nth(1).and_then(|rest| rest.split("</item>").next());
+    let locked_xml = locked_xml.expect("the locked item");
+    assert!(!locked_xml.contains("content:encoded") && !locked_xml.contains("<description>"), "{locked_xml}");
 }
 
 #[tokio::test]
@@ -226,7 +240,10 @@ async fn the_site_atom_feed_says_the_same_in_atom() {
     let link = |rel: &str| feed.links().iter().find(|l| l.rel() == rel).map(|l| l.href().to_string());
     assert_eq!(link("self"), Some(format!("{SITE}/atom.xml")));
     assert_eq!(link("alternate"), Some(format!("{SITE}/")));
-    assert_eq!(titles_atom(&feed), ["你好，世界", "Locked notes", "Hello <Rust> & friends", "Borrowing explained"]);
+    assert_eq!(
+        titles_atom(&feed),
+        ["你好，世界", "Locked notes", "Hello <Rust> & friends", "Borrowing explained"]
+    );
     let newest = feed.entries().iter().map(|e| *e.updated()).max().unwrap();
     assert_eq!(*feed.updated(), newest);
 
@@ -236,7 +253,9 @@ async fn the_site_atom_feed_says_the_same_in_atom() {
     assert_eq!(english.published().unwrap().to_rfc3339(), "2025-12-01T08:00:00+00:00");
     assert_eq!(
         english.updated().to_rfc3339(),
-        chrono::DateTime::parse_from_rfc3339(seeded.english["updated_at"].as_str().unwrap()).unwrap().to_rfc3339()
+        chrono::DateTime::parse_from_rfc3339(seeded.english["updated_at"].as_str().unwrap())
+            .unwrap()
+            .to_rfc3339()
     );
     assert_eq!(english.authors()[0].name(), "editor");
     assert_eq!(english.authors()[0].uri(), Some(format!("{SITE}/authors/editor").as_str()));
@@ -261,7 +280,10 @@ async fn category_feeds_include_sub_categories_and_tag_feeds_hold_only_their_pos
     assert_eq!(tech.title(), "墨砚 Inkstone · 技术");
     assert_eq!(tech.link(), format!("{SITE}/categories/tech"));
     assert_eq!(titles_rss(&tech), ["Hello <Rust> & friends", "Borrowing explained"]);
-    assert_eq!(tech.extensions()["atom"]["link"][0].attrs["href"], format!("{SITE}/categories/tech/feed.xml"));
+    assert_eq!(
+        tech.extensions()["atom"]["link"][0].attrs["href"],
+        format!("{SITE}/categories/tech/feed.xml")
+    );
     let rust = atom(&app.get("/categories/rust/atom.xml", None).await);
     assert_eq!(rust.title().as_str(), "墨砚 Inkstone · Rust");
     assert_eq!(titles_atom(&rust), ["Borrowing explained"]);
@@ -288,8 +310,12 @@ async fn category_feeds_include_sub_categories_and_tag_feeds_hold_only_their_pos
     // `intro` is on a private post and the English one: only the public one is listed.
     assert_eq!(titles_rss(&rss(&app.get("/tags/intro/feed.xml", None).await)), ["Hello <Rust> & friends"]);
 
-    for missing in ["/categories/nope/feed.xml", "/categories/nope/atom.xml", "/tags/nope/feed.xml", "/tags/nope/atom.xml"]
-    {
+    for missing in [
+        "/categories/nope/feed.xml",
+        "/categories/nope/atom.xml",
+        "/tags/nope/feed.xml",
+        "/tags/nope/atom.xml",
+    ] {
         let response = app.get(missing, None).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{missing}");
         assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"), "{missing}");
@@ -309,7 +335,8 @@ async fn feeds_answer_304_to_both_validators_and_change_when_a_post_is_published
         assert_eq!(by_tag.status, StatusCode::NOT_MODIFIED, "{path}");
         assert!(by_tag.body.is_empty());
         assert_eq!(by_tag.header("etag"), Some(etag.as_str()));
-        let by_date = app.call_with_headers(Method::GET, path, &[("if-modified-since", &modified)], None).await;
+        let by_date =
+            app.call_with_headers(Method::GET, path, &[("if-modified-since", &modified)], None).await;
         assert_eq!(by_date.status, StatusCode::NOT_MODIFIED, "{path}");
         let stale = app.call_with_headers(Method::GET, path, &[("if-none-match", "W/\"other\"")], None).await;
         assert_eq!(stale.status, StatusCode::OK, "{path}");
@@ -399,7 +426,8 @@ async fn the_sitemap_lists_every_published_url_and_nothing_hidden() {
     }
     // Each item's lastmod is its update; the home page's the newest post's.
     let english = urls.iter().find(|(loc, _)| *loc == post_url(&seeded.english)).unwrap();
-    let updated = chrono::DateTime::parse_from_rfc3339(seeded.english["updated_at"].as_str().unwrap()).unwrap();
+    let updated =
+        chrono::DateTime::parse_from_rfc3339(seeded.english["updated_at"].as_str().unwrap()).unwrap();
     let lastmod = chrono::DateTime::parse_from_rfc3339(english.1.as_deref().unwrap()).unwrap();
     assert_eq!(lastmod, updated);
     assert!(urls[0].1.is_some());

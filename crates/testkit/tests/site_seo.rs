@@ -18,14 +18,16 @@ const SITE: &str = "https://blog.example";
 
 /// The reader of a request for `path`, as a page handler gets it.
 async fn reader_for(app: &TestApp, path: &str) -> Reader {
-    let state = SiteState { app: inkstone_http::AppState::new(app.core.clone()), site: Arc::new(Site::embedded()) };
+    let state =
+        SiteState { app: inkstone_http::AppState::new(app.core.clone()), site: Arc::new(Site::embedded()) };
     let (mut parts, ()) = Request::get(path).body(()).unwrap().into_parts();
     Reader::from_request_parts(&mut parts, &state).await.unwrap()
 }
 
 /// A whole page (the home template in the default layout) with `meta` in its context.
 fn render_page(reader: &Reader, meta: minijinja::Value) -> Html {
-    let context = minijinja::context! { meta => meta, posts => Vec::<()>::new(), ..reader.layout_context(None) };
+    let context =
+        minijinja::context! { meta => meta, posts => Vec::<()>::new(), ..reader.layout_context(None) };
     let html = Theme::embedded().render("index.html", context).expect("the page renders");
     Html::parse_document(&html)
 }
@@ -56,9 +58,12 @@ fn json_ld(document: &Html) -> Vec<Value> {
     for script in document.select(&scripts) {
         if script.value().attr("type") == Some("application/ld+json") {
             let text: String = script.text().collect();
-            blocks.push(serde_json::from_str(&text).unwrap_or_else(|e| panic!("JSON-LD is JSON ({e}): {text}")));
+            blocks.push(
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("JSON-LD is JSON ({e}): {text}")),
+            );
         } else {
-            let src = script.value().attr("src").unwrap_or_else(|| panic!("inline script: {}", script.html()));
+            let src =
+                script.value().attr("src").unwrap_or_else(|| panic!("inline script: {}", script.html()));
             assert!(src.starts_with("/assets/"), "{src}");
             assert!(script.inner_html().trim().is_empty(), "{}", script.html());
         }
@@ -134,7 +139,10 @@ async fn a_post_has_open_graph_twitter_and_blog_posting_json_ld_with_absolute_ur
     assert_eq!(ld["description"], "How borrowing really works.");
     assert_eq!(ld["datePublished"], "2025-12-01T08:00:00Z");
     assert_eq!(ld["dateModified"], post.summary.updated.iso.as_str());
-    assert_eq!(ld["author"], json!({"@type": "Person", "name": "ada", "url": "https://blog.example/authors/ada"}));
+    assert_eq!(
+        ld["author"],
+        json!({"@type": "Person", "name": "ada", "url": "https://blog.example/authors/ada"})
+    );
     assert_eq!(ld["publisher"]["@type"], "Organization");
     assert_eq!(ld["publisher"]["name"], "Inkstone Notes");
     assert_eq!(ld["image"], json!(["https://blog.example/media/cover.png"]));
@@ -142,7 +150,9 @@ async fn a_post_has_open_graph_twitter_and_blog_posting_json_ld_with_absolute_ur
     assert_eq!(ld["keywords"], "rust, types");
 
     // Without a cover: a plain summary card and no image anywhere.
-    let plain = publish(&app, &token, json!({"title": "No picture", "status": "published", "body": "Text only."})).await;
+    let plain =
+        publish(&app, &token, json!({"title": "No picture", "status": "published", "body": "Text only."}))
+            .await;
     let page = render_page(&reader, seo::post_meta(&reader, &plain));
     assert_eq!(named(&page, "twitter:card").as_deref(), Some("summary"));
     assert_eq!(property(&page, "og:image"), None);
@@ -216,7 +226,8 @@ async fn the_home_page_has_website_json_ld_with_a_search_action() {
     );
     assert_eq!(ld["potentialAction"]["query-input"], "required name=search_term_string");
     // `list_meta` on `/` is the same as `home_meta`.
-    let listed = render_page(&reader, seo::list_meta(&reader, "Inkstone Notes", Some("A blog about type systems")));
+    let listed =
+        render_page(&reader, seo::list_meta(&reader, "Inkstone Notes", Some("A blog about type systems")));
     assert_eq!(json_ld(&listed), json_ld(&page));
 }
 
@@ -240,11 +251,22 @@ async fn category_and_tag_pages_link_their_own_feeds_and_other_lists_only_the_si
         [
             ("application/rss+xml".into(), "Inkstone Notes".into(), "/feed.xml".into()),
             ("application/atom+xml".into(), "Inkstone Notes".into(), "/atom.xml".into()),
-            ("application/rss+xml".into(), "Inkstone Notes · Tech".into(), "/categories/tech/feed.xml".into()),
-            ("application/atom+xml".into(), "Inkstone Notes · Tech".into(), "/categories/tech/atom.xml".into()),
+            (
+                "application/rss+xml".into(),
+                "Inkstone Notes · Tech".into(),
+                "/categories/tech/feed.xml".into()
+            ),
+            (
+                "application/atom+xml".into(),
+                "Inkstone Notes · Tech".into(),
+                "/categories/tech/atom.xml".into()
+            ),
         ]
     );
-    assert_eq!(attr(&page, "link[rel=canonical]", "href").as_deref(), Some("https://blog.example/categories/tech?page=2"));
+    assert_eq!(
+        attr(&page, "link[rel=canonical]", "href").as_deref(),
+        Some("https://blog.example/categories/tech?page=2")
+    );
     assert_eq!(property(&page, "og:title").as_deref(), Some("Tech"));
     assert_eq!(named(&page, "description").as_deref(), Some("A blog about type systems"));
     assert!(json_ld(&page).is_empty());
