@@ -792,3 +792,32 @@ async fn the_like_partial_labels_the_button_for_the_post() {
     assert_eq!(button.value().attr("aria-label"), Some("赞这篇文章（3）"));
     assert_eq!(select(&document, "span.like-count")[0].text().collect::<String>(), "3");
 }
+
+#[tokio::test]
+async fn deep_threads_stop_nesting_at_five_levels_and_keep_every_reply_in_order() {
+    let app = TestApp::new().await;
+    let admin = admin(&app).await;
+    app.set_setting("comments.moderation", "off").await;
+    let (post, _) = published_post(&app, &admin, json!({})).await;
+    let browser = Browser::new(&app, "deep");
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        let parent = ids.last().map(|id: &i64| id.to_string()).unwrap_or_default();
+        let body = format!("level {n}");
+        let answer =
+            guest_comment(&app, &browser, post, true, &[("parent_id", &parent), ("body", &body)]).await;
+        ids.push(answer.json()["id"].as_i64().unwrap());
+    }
+    let item = app.core.get_item(&Actor::Anonymous, post, None).await.unwrap().item;
+    let section = CommentSection::build(&app.core, &Actor::Anonymous, None, &item, &SectionQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(section.count, 8);
+    let document = Html::parse_fragment(&render_comments(&section));
+    let deepest = "ol.comment-list > li > ol.comment-children > li > ol.comment-children > li > ol.comment-children > li > ol.comment-children > li";
+    let at_five: Vec<String> =
+        select(&document, deepest).iter().map(|li| li.value().attr("id").unwrap().to_string()).collect();
+    let expected: Vec<String> = ids[4..].iter().map(|id| format!("comment-{id}")).collect();
+    assert_eq!(at_five, expected, "levels 5 to 8 are listed in order at level 5");
+    assert!(select(&document, &format!("{deepest} ol.comment-children")).is_empty());
+}

@@ -16,9 +16,9 @@ use crate::reader::{Reader, SiteError};
 use crate::urls;
 use crate::views::DateView;
 
-/// Deepest nesting shown: replies below this level are listed, in order, under their
-/// ancestor at this level (deep threads stay readable on a phone and within the template
-/// engine's recursion limit).
+/// Deepest nesting shown: replies that would go deeper are listed, in order, at this level
+/// after their ancestor there (deep threads stay readable on a phone and within the
+/// template engine's recursion limit).
 pub const MAX_DEPTH: usize = 5;
 /// Most comments of one item shown on its page (the oldest first).
 pub const MAX_THREAD_COMMENTS: i64 = 2_000;
@@ -118,8 +118,8 @@ impl SectionQuery {
 }
 
 /// The comments `views` (oldest first) as a thread: replies under their parent, up to
-/// [`MAX_DEPTH`] levels; a reply whose parent is not among them starts a thread of its
-/// own.
+/// [`MAX_DEPTH`] levels (deeper replies join the last level, in order); a reply whose
+/// parent is not among them starts a thread of its own.
 pub fn comment_thread(views: &[CommentView], settings: &Settings) -> Vec<CommentNode> {
     let by_id: HashMap<i64, usize> = views.iter().enumerate().map(|(index, view)| (view.id, index)).collect();
     let mut children: HashMap<i64, Vec<usize>> = HashMap::new();
@@ -151,7 +151,9 @@ pub fn comment_thread(views: &[CommentView], settings: &Settings) -> Vec<Comment
         settings: &Settings,
     ) -> CommentNode {
         let view = &views[index];
-        let kids = if depth + 1 < MAX_DEPTH {
+        // Children of a node at `depth` are at `depth + 1`; on the last level every
+        // descendant is a child, flat.
+        let kids = if depth + 2 < MAX_DEPTH {
             children
                 .get(&view.id)
                 .into_iter()
