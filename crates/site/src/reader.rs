@@ -420,12 +420,17 @@ impl Reader {
             Err(SiteError::Core(err)) => {
                 let status = match err.code {
                     ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
-                    ErrorCode::Unauthenticated | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+                    ErrorCode::CaptchaFailed => StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials | ErrorCode::Forbidden => {
+                        StatusCode::FORBIDDEN
+                    }
                     ErrorCode::NotFound => return self.not_found().await,
-                    ErrorCode::Conflict | ErrorCode::EditConflict => StatusCode::CONFLICT,
+                    ErrorCode::Conflict | ErrorCode::EditConflict | ErrorCode::InvalidState => {
+                        StatusCode::CONFLICT
+                    }
                     ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
                     ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                    _ => {
+                    ErrorCode::Internal => {
                         tracing::error!(error = %err, "site page failed");
                         StatusCode::INTERNAL_SERVER_ERROR
                     }
@@ -435,7 +440,13 @@ impl Reader {
                 } else {
                     core_message(&err, self.locale)
                 };
-                self.error_page(status, &message)
+                let mut response = self.error_page(status, &message);
+                if let Some(secs) = err.retry_after_secs
+                    && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+                {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
             }
             Err(SiteError::Render(message)) => {
                 tracing::error!(error = %message, "theme template failed");
