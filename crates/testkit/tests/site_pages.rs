@@ -335,7 +335,7 @@ async fn a_protected_post_opens_with_its_password_and_wrong_ones_are_limited() {
     assert!(all(&document, ".post-content").is_empty());
     assert_eq!(
         attrs(&document, "form.unlock-form[action='/interact/unlock'] input[name=item_id]", "value"),
-        [id.clone()]
+        [id.as_str()]
     );
     let home = page(&app.get("/", None).await);
     assert!(!all(&home, "p.excerpt")[0].contains("treasure"));
