@@ -72,10 +72,10 @@ try {
         break; // A page that does not load scores nothing, however often it is tried.
       }
       const scores = Object.fromEntries(CATEGORIES.map((c) => [c, lhr.categories[c]?.score ?? null]));
-      const failed = Object.entries(lhr.audits)
-        .filter(([, a]) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== 'informative'
-          && a.scoreDisplayMode !== 'notApplicable' && a.scoreDisplayMode !== 'manual')
-        .map(([id, a]) => `${id} (${a.score})`);
+      // The audits that cost points: weighted in a category and not passed.
+      const failed = CATEGORIES.flatMap((c) => (lhr.categories[c]?.auditRefs || [])
+        .filter((ref) => ref.weight > 0 && lhr.audits[ref.id]?.score !== null && lhr.audits[ref.id]?.score < 0.9)
+        .map((ref) => `${c}/${ref.id} (${lhr.audits[ref.id].score}: ${lhr.audits[ref.id].title})`));
       runs.push({ scores, audits_below_0_9: failed, fcp_ms: lhr.audits['first-contentful-paint']?.numericValue,
         lcp_ms: lhr.audits['largest-contentful-paint']?.numericValue });
     }
