@@ -34,6 +34,35 @@ async function withPage(options, fn) {
   }
 }
 
+/**
+ * Passes the page's POSTs to `path` through unchanged and keeps each request's Accept header
+ * and the answer (status, content type, text): site.js may navigate away right after the
+ * answer, when the browser no longer holds the response body.
+ */
+async function recordPosts(page, path) {
+  const seen = [];
+  await page.route((url) => url.pathname === path, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const response = await route.fetch();
+    const text = await response.text();
+    seen.push({ accept: route.request().headers().accept || '', status: response.status(),
+      type: response.headers()['content-type'] || '', text });
+    await route.fulfill({ response, body: text });
+  });
+  return {
+    seen,
+    /** The first answer, waited for up to 10 s, its body parsed as JSON. */
+    async json() {
+      for (let i = 0; i < 100 && !seen.length; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(seen.length, `no POST ${path} was sent by site.js`);
+      const { accept, type, text, status } = seen[0];
+      assert.match(accept, /application\/json/, `site.js asks ${path} for JSON (Accept: ${accept})`);
+      assert.match(type, /application\/json/, `the answer of ${path} to site.js is JSON (status ${status}, ${type}): ${text.slice(0, 200)}`);
+      return JSON.parse(text);
+    },
+  };
+}
+
 async function setModeration(value) {
   await api('PATCH', '/api/v1/settings', { 'comments.moderation': value });
 }
@@ -373,13 +402,9 @@ describe('comments', () => {
       await page.evaluate(() => { window.__noNavigation = true; });
       const body = `有 JavaScript 的评论 JS pending ${Date.now()}`;
       const form = await fillComment(page, body);
-      const [response] = await Promise.all([
-        page.waitForResponse((r) => new URL(r.url()).pathname === '/interact/comment' && r.request().method() === 'POST'),
-        form.locator('button[type="submit"]').click(),
-      ]);
-      assert.match(response.request().headers().accept || '', /application\/json/, 'site.js asks for JSON');
-      assert.match(response.headers()['content-type'] || '', /application\/json/, 'the answer to site.js is JSON');
-      const json = await response.json();
+      const posts = await recordPosts(page, '/interact/comment');
+      await form.locator('button[type="submit"]').click();
+      const json = await posts.json();
       assert.equal(json.status, 'pending', `JSON answer: ${JSON.stringify(json)}`);
       assert.ok(json.message, 'the JSON answer has a message');
       await page.waitForFunction((message) => document.querySelector('form#comment-form')?.textContent.includes(message),
@@ -397,11 +422,9 @@ describe('comments', () => {
         await go(page, postPath(DISCUSSED.slug));
         const body = `有 JavaScript 的评论 JS approved ${Date.now()}`;
         const form = await fillComment(page, body);
-        const [response] = await Promise.all([
-          page.waitForResponse((r) => new URL(r.url()).pathname === '/interact/comment' && r.request().method() === 'POST'),
-          form.locator('button[type="submit"]').click(),
-        ]);
-        const json = await response.json();
+        const posts = await recordPosts(page, '/interact/comment');
+        await form.locator('button[type="submit"]').click();
+        const json = await posts.json();
         assert.equal(json.status, 'approved', `JSON answer: ${JSON.stringify(json)}`);
         assert.ok(Number.isInteger(json.id) && json.url, `the JSON answer has id and url: ${JSON.stringify(json)}`);
         await page.locator(`li.comment#comment-${json.id} .comment-body`, { hasText: body })
@@ -436,11 +459,9 @@ describe('likes', () => {
       await page.evaluate(() => { window.__noNavigation = true; });
       const like = postLike(page);
       const before = await likeCount(like.count, 'like with JS');
-      const [response] = await Promise.all([
-        page.waitForResponse((r) => new URL(r.url()).pathname === '/interact/like' && r.request().method() === 'POST'),
-        like.button.click(),
-      ]);
-      const json = await response.json();
+      const posts = await recordPosts(page, '/interact/like');
+      await like.button.click();
+      const json = await posts.json();
       assert.equal(json.liked, true, `JSON answer: ${JSON.stringify(json)}`);
       assert.equal(json.count, before + 1, 'the JSON count is one more');
       await page.waitForFunction(({ n }) => {
