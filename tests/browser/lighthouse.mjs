@@ -1,12 +1,13 @@
 // Lighthouse against the same Debian Chromium: the home page and a long post must score
 // >= 0.95 in performance, accessibility, best practices and SEO.
 //
-// Preset: desktop (Lighthouse's `desktop-config`: simulated throttling of a fast desktop
-// connection, 1350x940 screen) by default; LIGHTHOUSE_PRESET=mobile uses Lighthouse's default
-// (mobile: slow 4G, 4x CPU slowdown, Moto G Power screen). Each page is audited
-// LIGHTHOUSE_RUNS times (3) and judged on the median of each category, as Lighthouse
-// recommends for its run-to-run variance. Writes target/browser-artifacts/lighthouse.json
-// (every run's scores and the medians) and lighthouse-<page>.html (the last run's report).
+// Presets (LIGHTHOUSE_PRESET, default `desktop,mobile`: both must pass): `desktop` is
+// Lighthouse's `desktop-config` (simulated throttling of a desktop connection, 1350x940),
+// `mobile` its default config (simulated slow 4G, 4x CPU slowdown, a 412 px phone). Each page
+// is audited LIGHTHOUSE_RUNS times (3) per preset and judged on the median of each category,
+// as Lighthouse recommends for its run-to-run variance. Writes
+// target/browser-artifacts/lighthouse.json (every run's scores, the medians, the audits that
+// cost points) and lighthouse-<preset>-<page>.html (the last run's full report).
 //
 // Nothing is downloaded: Chromium is CHROME_PATH, the background-networking flags keep it
 // off the network, and error reporting (Sentry) stays off in programmatic use.
@@ -21,8 +22,10 @@ import { ART, BASE, CHROMIUM_ARGS, SEED, postPath } from './lib.mjs';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'];
 const THRESHOLD = Number(process.env.LIGHTHOUSE_THRESHOLD || 0.95);
 const RUNS = Math.max(1, Number(process.env.LIGHTHOUSE_RUNS || 3));
-const PRESET = process.env.LIGHTHOUSE_PRESET || 'desktop';
-if (!['desktop', 'mobile'].includes(PRESET)) throw new Error(`LIGHTHOUSE_PRESET must be desktop or mobile, not ${PRESET}`);
+const PRESETS = (process.env.LIGHTHOUSE_PRESET || 'desktop,mobile').split(',').map((p) => p.trim()).filter(Boolean);
+for (const preset of PRESETS) {
+  if (!['desktop', 'mobile'].includes(preset)) throw new Error(`LIGHTHOUSE_PRESET: desktop and/or mobile, not ${preset}`);
+}
 
 const pages = [
   ['home', '/'],
@@ -43,17 +46,17 @@ const chrome = await chromeLauncher.launch({
 });
 
 const report = {
-  preset: PRESET,
+  presets: PRESETS,
   threshold: THRESHOLD,
   runs_per_page: RUNS,
   base: BASE,
   chromium: null,
   lighthouse: null,
-  pages: {},
+  results: {},
 };
 const failures = [];
 try {
-  for (const [name, path] of pages) {
+  for (const PRESET of PRESETS) for (const [name, path] of pages) {
     const url = BASE + path;
     const runs = [];
     let lastHtml = null;
@@ -79,11 +82,11 @@ try {
       runs.push({ scores, audits_below_0_9: failed, fcp_ms: lhr.audits['first-contentful-paint']?.numericValue,
         lcp_ms: lhr.audits['largest-contentful-paint']?.numericValue });
     }
-    if (lastHtml) writeFileSync(join(ART, `lighthouse-${name}.html`), lastHtml);
+    if (lastHtml) writeFileSync(join(ART, `lighthouse-${PRESET}-${name}.html`), lastHtml);
     const ok = runs.filter((r) => r.scores);
     const med = ok.length ? Object.fromEntries(CATEGORIES.map((c) => [c, median(ok.map((r) => r.scores[c]))])) : null;
     const pass = !!med && CATEGORIES.every((c) => med[c] !== null && med[c] >= THRESHOLD);
-    report.pages[name] = { url, median: med, pass, runs };
+    (report.results[PRESET] ||= {})[name] = { url, median: med, pass, runs };
     const shown = med ? CATEGORIES.map((c) => `${c} ${med[c] === null ? 'n/a' : Math.round(med[c] * 100)}`).join(', ') : runs[0]?.error;
     console.log(`lighthouse ${PRESET} ${name} ${path}: ${shown} ${pass ? 'PASS' : 'FAIL'}`);
     if (!pass) {
@@ -91,7 +94,7 @@ try {
         ? CATEGORIES.filter((c) => !(med[c] >= THRESHOLD)).map((c) => `${c} ${med[c]} < ${THRESHOLD}`)
         : [runs[0]?.error];
       const audits = [...new Set(ok.flatMap((r) => r.audits_below_0_9))];
-      failures.push(`${name} (${path}): ${reasons.join(', ')}${audits.length ? `; audits below 0.9: ${audits.join(', ')}` : ''}`);
+      failures.push(`${PRESET} ${name} (${path}): ${reasons.join(', ')}${audits.length ? `; audits below 0.9: ${audits.join(', ')}` : ''}`);
     }
   }
 } finally {
