@@ -143,8 +143,9 @@ describe('pages', () => {
       await go(page, '/');
       const link = page.locator('article.post-card h2 a', { hasText: LONG.title }).first();
       assert.ok((await link.count()) > 0, `home page: no \`article.post-card h2 a\` for "${LONG.title}"`);
-      await Promise.all([page.waitForLoadState('load'), link.click()]);
-      await page.waitForURL(`**${postPath(LONG.slug)}`);
+      const [opened] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), link.click()]);
+      assert.equal(new URL(page.url()).pathname, postPath(LONG.slug), 'the card links to the post\'s permalink');
+      assert.equal(opened?.status(), 200, `GET ${postPath(LONG.slug)} (from the home page) answered ${opened?.status()}`);
       await expectLayout(page);
       await expectEl(page, 'article.post', 'post page');
       const h1 = await expectEl(page, 'article.post h1.post-title', 'post page');
@@ -314,7 +315,7 @@ describe('feeds and crawlers', () => {
     await withPage({}, async (page) => {
       await go(page, '/');
       const res = await page.request.get(`${BASE}/sitemap.xml`);
-      assert.equal(res.status(), 200, 'GET /sitemap.xml');
+      assert.equal(res.status(), 200, `GET /sitemap.xml answered ${res.status()}`);
       assert.match(res.headers()['content-type'] || '', /xml/, '/sitemap.xml content type');
       const sitemap = await page.evaluate((xml) => {
         const d = new DOMParser().parseFromString(xml, 'application/xml');
@@ -329,7 +330,7 @@ describe('feeds and crawlers', () => {
         }
       }
       const robots = await page.request.get(`${BASE}/robots.txt`);
-      assert.equal(robots.status(), 200, 'GET /robots.txt');
+      assert.equal(robots.status(), 200, `GET /robots.txt answered ${robots.status()}`);
       assert.match(robots.headers()['content-type'] || '', /^text\/plain/, '/robots.txt content type');
       assert.match(await robots.text(), new RegExp(`Sitemap:\\s*${BASE.replace(/\./g, '\\.')}/sitemap\\.xml`, 'i'),
         '/robots.txt names the sitemap with site.url');
