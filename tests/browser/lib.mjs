@@ -137,7 +137,9 @@ export async function expectPostCards(page, what) {
   const n = await cards.count();
   for (let i = 0; i < n; i++) {
     const card = cards.nth(i);
-    for (const sel of ['h2 a[href]', 'time[datetime]', 'p.excerpt']) {
+    // A password-protected post has no excerpt to show: its card may leave it out.
+    const locked = (await card.locator('h2 a').first().textContent().catch(() => ''))?.trim() === SEED.posts.protected?.title;
+    for (const sel of locked ? ['h2 a[href]', 'time[datetime]'] : ['h2 a[href]', 'time[datetime]', 'p.excerpt']) {
       assert.ok((await card.locator(sel).count()) > 0, `${what}: post card ${i + 1} has no \`${sel}\` on ${page.url()}`);
     }
   }

@@ -82,6 +82,17 @@ const discussed = await api('POST', '/api/v1/posts', {
   tags: ['浏览器', '评论'],
 });
 
+// A password-protected post: readers see the unlock form, and the body after the password.
+const PROTECTED_PASSWORD = 'open-sesame-墨砚';
+const locked = await api('POST', '/api/v1/posts', {
+  title: '加密的文章 (A protected post)',
+  slug: 'a-protected-post',
+  body: '只有知道密码的人能读到这句话。The secret sentence behind the password.',
+  status: 'published',
+  password: PROTECTED_PASSWORD,
+  categories: [sibling.id],
+});
+
 // A moderator's comment is approved at once; a guest's waits, then the admin approves it;
 // the reply makes the thread nested.
 const first = await api('POST', `/api/v1/posts/${discussed.id}/comments`, { body: '第一条评论：写得好！ First comment.' });
@@ -106,6 +117,7 @@ const seed = {
   posts: {
     long: { id: long.id, slug: long.slug, title: long.title },
     comments: { id: discussed.id, slug: discussed.slug, title: discussed.title, comment_ids: [first.id, guest.id, reply.id] },
+    protected: { id: locked.id, slug: locked.slug, title: locked.title, password: PROTECTED_PASSWORD, secret: 'The secret sentence' },
   },
   category: { id: parent.id, slug: parent.slug, name: parent.name },
   subcategories: [child, sibling].map((c) => ({ id: c.id, slug: c.slug, name: c.name })),
@@ -113,4 +125,4 @@ const seed = {
   search: { en: SEARCH_EN, zh: SEARCH_ZH },
 };
 writeFileSync(out, JSON.stringify(seed, null, 2));
-console.log(`seeded: category ${parent.slug} (+${seed.subcategories.length} sub-categories), tag ${tag.slug}, posts ${long.slug} and ${discussed.slug} (3 comments)`);
+console.log(`seeded: category ${parent.slug} (+${seed.subcategories.length} sub-categories), tag ${tag.slug}, posts ${long.slug}, ${discussed.slug} (3 comments) and ${locked.slug} (password)`);

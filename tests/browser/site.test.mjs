@@ -439,6 +439,28 @@ describe('comments', () => {
   });
 });
 
+describe('protected post', () => {
+  const locked = SEED.posts.protected;
+  for (const js of [false, true]) {
+    test(`the password form unlocks the post ${js ? 'with' : 'without'} JavaScript`, async () => {
+      await withPage({ js }, async (page) => {
+        await go(page, postPath(locked.slug));
+        await expectLayout(page);
+        const form = await expectEl(page, 'form.unlock-form[action="/interact/unlock"][method="post" i]', 'password form of a protected post');
+        for (const name of ['_token', 'item_id']) await expectEl(page, `form.unlock-form [name="${name}"]`, `password form field ${name}`);
+        const input = await expectEl(page, 'form.unlock-form input[name="password"]', 'password form field password');
+        assert.doesNotMatch(await page.locator('main#main').textContent(), new RegExp(locked.secret), 'the locked body is not in the page');
+        await input.first().fill(locked.password);
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button[type="submit"], input[type="submit"]').first().click()]);
+        assert.equal(new URL(page.url()).pathname, postPath(locked.slug), 'back on the post after the password');
+        const content = await expectEl(page, '.post-content', 'the unlocked post content');
+        assert.match(await content.textContent(), new RegExp(locked.secret), 'the unlocked post shows its body');
+        expectNoProblems(page);
+      });
+    });
+  }
+});
+
 describe('likes', () => {
   test('without JavaScript: the count goes up by one after the 303', async () => {
     await withPage({ js: false }, async (page) => {
@@ -483,6 +505,7 @@ describe('every page: no console errors or CSP violations; screenshots desktop/3
     ['home-page-2', '/?page=2'],
     ['post-long', postPath(LONG.slug)],
     ['post-comments', postPath(DISCUSSED.slug)],
+    ['post-protected', postPath(SEED.posts.protected.slug)],
     ['category', `/categories/${SEED.category.slug}`],
     ['tag', `/tags/${encodeURIComponent(SEED.tag.slug)}`],
     ['search-zh', `/search?q=${encodeURIComponent(SEED.search.zh)}`],
