@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Inkstone HTTP benchmark: 10,000 posts, wrk against inkstone and against nginx serving the
-# same response bytes from files. Writes bench/out/report.md. See bench/README.md.
+# Inkstone HTTP benchmark: 10,000 posts, wrk against inkstone (API reads and site pages) and
+# against nginx serving the same response bytes from files. Writes bench/out/report.md. See
+# bench/README.md.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -188,6 +189,10 @@ meta posts_total "$total"
 curl -fsS -o "$WORK/probe.json" "$BASE/api/v1/posts?per_page=1&page=$((total / 2))"
 POST_ID=$(json_field "$WORK/probe.json" "d['items'][0]['id']")
 meta post_id "$POST_ID"
+# The same middle post as a reader sees it: the site's default permalink, /posts/{slug}.
+POST_SLUG=$(json_field "$WORK/probe.json" "d['items'][0]['slug']")
+POST_PAGE_PATH=/posts/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$POST_SLUG")
+meta post_slug "$POST_SLUG"
 meta hits_expected "$((POSTS / 100))"
 
 meta rss_seeded_kib "$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
@@ -198,12 +203,35 @@ declare -A URLS=(
     [post]="/api/v1/posts/$POST_ID"
     [search_en]="/api/v1/posts?q=lighthouse&per_page=10"
     [search_zh]="/api/v1/posts?q=%E7%81%AF%E5%A1%94&per_page=10"
+    [home]="/"
+    [post_page]="$POST_PAGE_PATH"
 )
-ENDPOINT_KEYS=(list post search_en search_zh)
-for key in "${ENDPOINT_KEYS[@]}"; do
-    curl -fsS -o "$WORK/www/$key.json" "$BASE${URLS[$key]}" || die "GET ${URLS[$key]} failed"
+API_KEYS=(list post search_en search_zh)
+SITE_KEYS=(home post_page)
+declare -A FILES=()
+for key in "${API_KEYS[@]}"; do FILES[$key]=$key.json; done
+for key in "${SITE_KEYS[@]}"; do FILES[$key]=$key.html; done
+ENDPOINT_KEYS=("${API_KEYS[@]}")
+# Site pages: measured when the site serves them (a build without the page answers 404; the
+# report then says so and fails that row instead of stopping the whole run). Each response
+# carries a per-visitor form token and sets a visitor cookie (wrk sends none): nginx serves
+# one captured copy, the same size as every response.
+for key in "${SITE_KEYS[@]}"; do
     meta "url_$key" "${URLS[$key]}"
-    meta "bytes_$key" "$(stat -c %s "$WORK/www/$key.json")"
+    code=$(curl -sS -o "$WORK/www/${FILES[$key]}" -w '%{http_code}' "$BASE${URLS[$key]}" || echo 000)
+    ctype=$(curl -sS -o /dev/null -w '%{content_type}' "$BASE${URLS[$key]}" || true)
+    if [[ $code == 200 && $ctype == text/html* ]]; then
+        ENDPOINT_KEYS+=("$key")
+    else
+        log "not measuring $key: GET ${URLS[$key]} answered $code ($ctype)"
+        meta "skipped_$key" "GET ${URLS[$key]} answered $code ($ctype)"
+        rm -f "$WORK/www/${FILES[$key]}"
+    fi
+done
+for key in "${ENDPOINT_KEYS[@]}"; do
+    curl -fsS -o "$WORK/www/${FILES[$key]}" "$BASE${URLS[$key]}" || die "GET ${URLS[$key]} failed"
+    meta "url_$key" "${URLS[$key]}"
+    meta "bytes_$key" "$(stat -c %s "$WORK/www/${FILES[$key]}")"
     # Unloaded latency: median of 5 sequential requests (after the fetch above warmed it).
     times=()
     for _ in 1 2 3 4 5; do
@@ -256,7 +284,7 @@ log "starting nginx on $NBASE"
 NGINX_PID=$!
 wait_http "$NBASE/list.json" "$NGINX_PID" nginx
 for key in "${ENDPOINT_KEYS[@]}"; do
-    curl -fsS "$NBASE/$key.json" | cmp -s - "$WORK/www/$key.json" || die "nginx does not serve $key.json as fetched"
+    curl -fsS "$NBASE/${FILES[$key]}" | cmp -s - "$WORK/www/${FILES[$key]}" || die "nginx does not serve ${FILES[$key]} as fetched"
 done
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -288,7 +316,7 @@ run_wrk() { # server key url
 }
 for key in "${ENDPOINT_KEYS[@]}"; do
     run_wrk inkstone "$key" "$BASE${URLS[$key]}"
-    run_wrk nginx "$key" "$NBASE/$key.json"
+    run_wrk nginx "$key" "$NBASE/${FILES[$key]}"
 done
 
 # --- 7. memory ------------------------------------------------------------------------------
@@ -298,7 +326,9 @@ meta rss_end_kib "$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
 meta server_log_lines "$(wc -l <"$WORK/server.log")"
 meta server_log_warnings "$(grep -ciE 'WARN|ERROR' "$WORK/server.log" || true)"
 
-# --- 7b. the database path: the same endpoints with the response cache off -------------------
+# --- 7b. the database path: the API endpoints with the response cache off --------------------
+# (Site pages keep their own page cache, valid until the content changes; this knob does not
+# touch it, so they are not measured again.)
 log "restarting inkstone with the response cache off (--response-cache-ttl-ms 0)"
 stop_pid "$SERVER_PID" inkstone
 env -u INKSTONE_CONFIG -u INKSTONE_DATABASE_URL -u INKSTONE_LISTEN \
@@ -306,7 +336,7 @@ env -u INKSTONE_CONFIG -u INKSTONE_DATABASE_URL -u INKSTONE_LISTEN \
     "$BIN" serve --listen "127.0.0.1:$PORT" >>"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_http "$BASE/api/v1/posts?per_page=1" "$SERVER_PID" inkstone
-for key in "${ENDPOINT_KEYS[@]}"; do
+for key in "${API_KEYS[@]}"; do
     run_wrk inkstone_uncached "$key" "$BASE${URLS[$key]}"
 done
 kill -0 "$SERVER_PID" 2>/dev/null || die "inkstone (uncached) died during the load"
