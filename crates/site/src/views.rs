@@ -166,13 +166,24 @@ impl PostFull {
         let item = &view.item;
         PostFull {
             summary: PostSummary::new(item, settings),
-            html: if view.locked { String::new() } else { item.html.clone() },
+            html: if view.locked { String::new() } else { demote_h1(&item.html) },
             locked: view.locked,
             comments_allowed: item.comments_allowed,
             custom_fields: item.custom_fields.iter().map(|f| (f.key.clone(), f.value.clone())).collect(),
             template: item.template.clone(),
         }
     }
+}
+
+/// The body's own top-level headings become `h2`: the page's one `h1` is the title (what
+/// readers of assistive technology and search engines expect), and Markdown written with a
+/// `# Title` line is common. The HTML is the sanitizer's, so a literal `<h1` in text is
+/// already escaped and only real tags match.
+pub fn demote_h1(html: &str) -> String {
+    if !html.contains("<h1") {
+        return html.to_string();
+    }
+    html.replace("<h1>", "<h2>").replace("<h1 ", "<h2 ").replace("</h1>", "</h2>")
 }
 
 /// Page links of a list.
@@ -321,5 +332,18 @@ impl ArchiveYearView {
             }
         }
         years
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demote_h1;
+
+    #[test]
+    fn body_h1_becomes_h2_and_escaped_text_is_left_alone() {
+        assert_eq!(
+            demote_h1("<h1 id=\"a\">A</h1><p>&lt;h1&gt;x&lt;/h1&gt;</p><h1>B</h1><h2>C</h2>"),
+            "<h2 id=\"a\">A</h2><p>&lt;h1&gt;x&lt;/h1&gt;</p><h2>B</h2><h2>C</h2>"
+        );
     }
 }
