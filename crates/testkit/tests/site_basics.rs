@@ -160,3 +160,25 @@ async fn a_changed_slug_is_remembered_for_readers_who_may_see_the_item() {
             .is_none()
     );
 }
+
+#[test]
+fn a_running_server_picks_up_an_edited_theme_and_keeps_the_old_one_when_the_edit_is_broken() {
+    use inkstone_site::ThemeHandle;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    let handle =
+        ThemeHandle::watching(dir.path().to_path_buf()).expect("an empty theme dir is the default theme");
+    let before = handle.get().fingerprint.clone();
+    std::fs::write(dir.path().join("templates/hello.html"), "Hello {{ name }}").unwrap();
+    std::thread::sleep(inkstone_site::theme::RELOAD_CHECK + std::time::Duration::from_millis(200));
+    let edited = handle.get();
+    assert_ne!(edited.fingerprint, before);
+    assert_eq!(edited.render("hello.html", minijinja::context! { name => "you" }).unwrap(), "Hello you");
+    std::fs::write(dir.path().join("templates/hello.html"), "{% if %}").unwrap();
+    std::thread::sleep(inkstone_site::theme::RELOAD_CHECK + std::time::Duration::from_millis(200));
+    assert_eq!(
+        handle.get().fingerprint,
+        edited.fingerprint,
+        "a broken edit leaves the last good theme in service"
+    );
+}
