@@ -550,18 +550,7 @@ fn is_within(id: i64, ancestor: i64, categories: &[inkstone_core::model::Categor
 
 /// `text` escaped for XML character data and attribute values.
 pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    quick_xml::escape::escape(text).into_owned()
 }
 
 /// `GET /robots.txt`: everything but the APIs, the admin and the form endpoints may be
