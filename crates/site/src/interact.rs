@@ -36,7 +36,7 @@ use minijinja::value::Value;
 use serde::Serialize;
 
 use crate::SiteState;
-use crate::reader::{PageOutput, Reader, SiteError, core_message};
+use crate::reader::{PageOutput, Reader, SiteError, core_message, error_status, with_retry_after};
 
 pub use captcha::{CAPTCHA_COOKIE, CAPTCHA_PATH};
 pub use comments::{
@@ -138,32 +138,6 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .any(|value| value.to_ascii_lowercase().contains("application/json"))
-}
-
-/// The status a refused form answers with. Input the reader can fix (fields, captcha) is
-/// 400, a form that may not be sent here (comments closed, applications closed, not
-/// allowed) 403, a duplicate 409, too many tries 429.
-fn error_status(code: ErrorCode) -> StatusCode {
-    match code {
-        ErrorCode::InvalidInput | ErrorCode::CaptchaFailed => StatusCode::BAD_REQUEST,
-        ErrorCode::Unauthenticated
-        | ErrorCode::InvalidCredentials
-        | ErrorCode::Forbidden
-        | ErrorCode::InvalidState => StatusCode::FORBIDDEN,
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::Conflict | ErrorCode::EditConflict => StatusCode::CONFLICT,
-        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// `Retry-After` on a rate-limited answer.
-fn with_retry_after(mut response: Response, err: Option<&CoreError>) -> Response {
-    if let Some(secs) = err.and_then(|err| err.retry_after_secs) {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    response
 }
 
 /// `303 See Other` to `location` (a form's answer without JavaScript).

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use inkstone_core::accounts::SessionAuth;
@@ -40,9 +40,10 @@ pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 pub enum SiteError {
     /// 404 with the helpful not-found page.
     NotFound,
-    /// A redirect: 301 (permanent) or 302/303 (see other).
+    /// A redirect: 301 (permanent) or 302 (found).
     Redirect { to: String, permanent: bool },
-    /// A core error: mapped to 400/403/404/409/413/429, 500 without internals.
+    /// A core error: its [`error_status`] page (the 404 page for `not_found`), 500 without
+    /// internals.
     Core(CoreError),
     /// A status with a message for the reader, in the site's language.
     Status(StatusCode, String),
@@ -68,6 +69,32 @@ pub fn core_message(err: &CoreError, locale: Locale) -> String {
         Some(detail) => detail.get(locale).to_string(),
         None => err.code.title(locale).to_string(),
     }
+}
+
+/// The status of a page or form answer refused by the core. Input the reader can fix
+/// (fields, captcha) is 400; what may not be done here (comments closed, not allowed) 403;
+/// a duplicate 409; too many tries 429; an internal failure 500.
+pub fn error_status(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidInput | ErrorCode::CaptchaFailed => StatusCode::BAD_REQUEST,
+        ErrorCode::Unauthenticated
+        | ErrorCode::InvalidCredentials
+        | ErrorCode::Forbidden
+        | ErrorCode::InvalidState => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Conflict | ErrorCode::EditConflict => StatusCode::CONFLICT,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// `response` with `Retry-After` when `err` is a rate limit that says when to retry.
+pub fn with_retry_after(mut response: Response, err: Option<&CoreError>) -> Response {
+    if let Some(secs) = err.and_then(|err| err.retry_after_secs) {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
 }
 
 /// A page a handler built, before the layout and caching.
@@ -402,51 +429,28 @@ impl Reader {
         match result {
             Ok(response) => response,
             Err(SiteError::Redirect { to, permanent }) => {
-                if permanent {
-                    // 301 rather than axum's 308: what the docs promise, and what crawlers
-                    // and old clients know best for a moved page (GET only here).
-                    match HeaderValue::from_str(&to) {
-                        Ok(location) => {
-                            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response()
-                        }
-                        Err(_) => self.not_found().await,
-                    }
-                } else {
-                    Redirect::to(&to).into_response()
+                // 301/302 rather than axum's 308/303: what the docs promise, and what
+                // crawlers and old clients know best for a moved or forwarded page.
+                let status = if permanent { StatusCode::MOVED_PERMANENTLY } else { StatusCode::FOUND };
+                match HeaderValue::from_str(&to) {
+                    Ok(location) => (status, [(header::LOCATION, location)]).into_response(),
+                    Err(_) => self.not_found().await,
                 }
             }
             Err(SiteError::NotFound) => self.not_found().await,
             Err(SiteError::Status(status, message)) => self.error_page(status, &message),
             Err(SiteError::Core(err)) => {
-                let status = match err.code {
-                    ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
-                    ErrorCode::CaptchaFailed => StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials | ErrorCode::Forbidden => {
-                        StatusCode::FORBIDDEN
-                    }
-                    ErrorCode::NotFound => return self.not_found().await,
-                    ErrorCode::Conflict | ErrorCode::EditConflict | ErrorCode::InvalidState => {
-                        StatusCode::CONFLICT
-                    }
-                    ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-                    ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorCode::Internal => {
-                        tracing::error!(error = %err, "site page failed");
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    }
-                };
+                let status = error_status(err.code);
+                if status == StatusCode::NOT_FOUND {
+                    return self.not_found().await;
+                }
                 let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+                    tracing::error!(error = %err, "site page failed");
                     self.text("error.internal")
                 } else {
                     core_message(&err, self.locale)
                 };
-                let mut response = self.error_page(status, &message);
-                if let Some(secs) = err.retry_after_secs
-                    && let Ok(value) = HeaderValue::from_str(&secs.to_string())
-                {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                response
+                with_retry_after(self.error_page(status, &message), Some(&err))
             }
             Err(SiteError::Render(message)) => {
                 tracing::error!(error = %message, "theme template failed");

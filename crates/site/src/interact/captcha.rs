@@ -34,9 +34,9 @@ pub(super) async fn captcha_image(reader: Reader) -> Response {
     let offer = match reader.core.new_captcha(reader.ip).await {
         Ok(offer) => offer,
         Err(err) => {
-            let status = super::error_status(err.code);
+            let status = crate::reader::error_status(err.code);
             let response = (status, core_message(&err, reader.locale)).into_response();
-            return super::with_retry_after(response, Some(&err));
+            return crate::reader::with_retry_after(response, Some(&err));
         }
     };
     let CaptchaOffer::Image { id, png, .. } = offer else {

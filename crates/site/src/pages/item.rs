@@ -72,12 +72,6 @@ fn decoded(path: &str) -> String {
     percent_decode_str(path).decode_utf8_lossy().into_owned()
 }
 
-/// A `302 Found` to an item's redirect link.
-fn found(to: &str) -> Result<Response, SiteError> {
-    let location = HeaderValue::from_str(to).map_err(|_| SiteError::NotFound)?;
-    Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
-}
-
 pub(super) async fn item_page(reader: &Reader, kind: ItemKind, slug: &str) -> Result<Response, SiteError> {
     let unlocking = has_unlock_cookie(reader);
     if !unlocking && let Some(hit) = reader.cached() {
@@ -98,7 +92,7 @@ pub(super) async fn item_page(reader: &Reader, kind: ItemKind, slug: &str) -> Re
         Err(err) => return Err(err.into()),
     };
     if let Some(to) = view.item.redirect_url.as_deref().filter(|to| !to.trim().is_empty()) {
-        return found(to);
+        return Err(SiteError::Redirect { to: to.to_string(), permanent: false });
     }
     let canonical = urls::item_path(&view.item, &reader.settings);
     if decoded(reader.uri.path()) != decoded(&canonical) {

@@ -12,30 +12,6 @@ use crate::reader::{PageOutput, Reader, SiteError};
 use crate::views::{ArchiveYearView, AuthorLink, CategoryView, Pager, PostSummary, TermLink};
 use crate::{seo, urls};
 
-/// A feed a list offers, linked from its head.
-#[derive(Debug, serde::Serialize)]
-struct FeedLink {
-    title: String,
-    href: String,
-    kind: &'static str,
-}
-
-/// The RSS and Atom feeds under `base` (e.g. `/categories/rust`).
-fn feeds(base: &str, title: &str) -> Vec<FeedLink> {
-    vec![
-        FeedLink {
-            title: format!("{title} (RSS)"),
-            href: format!("{base}/feed.xml"),
-            kind: "application/rss+xml",
-        },
-        FeedLink {
-            title: format!("{title} (Atom)"),
-            href: format!("{base}/atom.xml"),
-            kind: "application/atom+xml",
-        },
-    ]
-}
-
 fn last_modified(page: &Page<ItemView>) -> Option<chrono::DateTime<chrono::Utc>> {
     page.items.iter().map(|view| view.item.updated_at).max()
 }
@@ -87,7 +63,6 @@ async fn category_page(reader: &Reader, slug: &str) -> Result<Response, SiteErro
         category => view,
         parent => parent,
         subcategories => children.into_iter().map(CategoryView::new).collect::<Vec<_>>(),
-        feeds => feeds(&path, &category.name),
     };
     list_response(
         reader,
@@ -120,7 +95,6 @@ async fn tag_page(reader: &Reader, slug: &str) -> Result<Response, SiteError> {
     let extra = minijinja::context! {
         kind => "tag",
         tag => TermLink { id: tag.id, name: tag.name.clone(), slug: tag.slug.clone(), url: path.clone() },
-        feeds => feeds(&path, &tag.name),
     };
     let description = tag.description.as_deref().filter(|d| !d.trim().is_empty());
     list_response(reader, "list.html", &heading, description, &page, &path, extra)
