@@ -437,6 +437,11 @@ impl Core {
     /// item exists).
     async fn item_for(&self, actor: &Actor, id: i64, action: Action) -> CoreResult<Item> {
         let item = self.repo.item_by_id(id).await?.ok_or_else(CoreError::not_found)?;
+        self.permit_item(actor, item, action).await
+    }
+
+    /// `item` when `actor` may do `action` to it; `not_found` when they may not even see it.
+    async fn permit_item(&self, actor: &Actor, item: Item, action: Action) -> CoreResult<Item> {
         let resource = item_resource(&item);
         if authorize(actor, Action::View, resource).is_err() {
             return Err(CoreError::not_found());
@@ -879,7 +884,8 @@ impl Core {
         password: Option<&str>,
     ) -> CoreResult<ItemView> {
         let item = self.repo.item_by_slug(kind, slug).await?.ok_or_else(CoreError::not_found)?;
-        self.get_item(actor, item.id, password).await
+        let item = self.permit_item(actor, item, Action::View).await?;
+        Ok(self.view(actor, item, password))
     }
 
     /// Lists items the actor may see.
@@ -958,6 +964,25 @@ impl Core {
     ) -> CoreResult<Option<Item>> {
         let Some(item) = self.repo.item_by_former_slug(kind, slug).await? else { return Ok(None) };
         Ok(authorize(actor, Action::View, item_resource(&item)).is_ok().then_some(item))
+    }
+
+    /// The published posts just before and after `item` in publication order, as (older,
+    /// newer): the previous/next links under a post. Items published at the same instant
+    /// are ordered by id. Both `None` unless `item` is itself a published post. Everyone
+    /// sees the same posts (only published ones count); password-protected ones come
+    /// locked for an `actor` who may not edit them.
+    pub async fn adjacent_posts(
+        &self,
+        actor: &Actor,
+        item: &Item,
+    ) -> CoreResult<(Option<ItemView>, Option<ItemView>)> {
+        let published_at = match item.published_at {
+            Some(at) if item.kind == ItemKind::Post && item.status == ItemStatus::Published => at,
+            _ => return Ok((None, None)),
+        };
+        let (older, newer) = self.repo.adjacent_published(ItemKind::Post, published_at, item.id).await?;
+        let view = |item: Option<Item>| item.map(|item| self.view(actor, item, None));
+        Ok((view(older), view(newer)))
     }
 
     /// Months with published posts, newest first, counted in the site's time zone (the

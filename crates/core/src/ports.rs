@@ -556,6 +556,15 @@ pub trait ContentRepository: Send + Sync {
     /// The item that was known by `slug` before its slug changed (the newest such change
     /// wins); `None` if no item of `kind` ever left that slug.
     async fn item_by_former_slug(&self, kind: ItemKind, slug: &str) -> CoreResult<Option<Item>>;
+    /// The published items of `kind` just before and just after the point (`published_at`,
+    /// `id`) in publication order, as (older, newer); items published at the same instant
+    /// are ordered by id.
+    async fn adjacent_published(
+        &self,
+        kind: ItemKind,
+        published_at: DateTime<Utc>,
+        id: i64,
+    ) -> CoreResult<(Option<Item>, Option<Item>)>;
     /// Publication times of every published post, oldest first (month archives).
     async fn published_post_times(&self) -> CoreResult<Vec<DateTime<Utc>>>;
     /// A page of items and the total number matching.

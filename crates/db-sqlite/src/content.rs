@@ -540,6 +540,31 @@ impl ContentRepository for SqliteStore {
         self.complete_one(row)
     }
 
+    async fn adjacent_published(
+        &self,
+        kind: ItemKind,
+        published_at: DateTime<Utc>,
+        id: i64,
+    ) -> CoreResult<(Option<Item>, Option<Item>)> {
+        // Row values keep both lookups a range scan of `items_publication_order`.
+        let fetch = |comparison: &'static str, direction: &'static str| async move {
+            let sql = format!(
+                "{ITEM_SELECT} WHERE i.id = (SELECT id FROM items
+                    WHERE kind = ? AND status = 'published' AND (published_at, id) {comparison} (?, ?)
+                    ORDER BY published_at {direction}, id {direction} LIMIT 1)"
+            );
+            let row = sqlx::query(&sql)
+                .bind(kind.as_str())
+                .bind(to_millis(published_at))
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(db_error)?;
+            self.complete_one(row)
+        };
+        Ok((fetch("<", "DESC").await?, fetch(">", "ASC").await?))
+    }
+
     async fn published_post_times(&self) -> CoreResult<Vec<DateTime<Utc>>> {
         let times: Vec<i64> = sqlx::query_scalar(
             "SELECT published_at FROM items

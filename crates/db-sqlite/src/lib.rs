@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "favorites", include_str!("../migrations/0006_favorites.sql")),
     (7, "emlog_people", include_str!("../migrations/0007_emlog_people.sql")),
     (8, "site", include_str!("../migrations/0008_site.sql")),
+    (9, "publication_order", include_str!("../migrations/0009_publication_order.sql")),
 ];
 
 /// The SQLite store. Clones share the pools.

@@ -528,9 +528,12 @@ async fn the_site_speaks_chinese_when_the_setting_says_so() {
 async fn posts_link_to_their_neighbours_and_lists_page_through() {
     let app = TestApp::new().await;
     app.set_setting("content.page_size", "2").await;
-    let (_, token) = app.user("alice", Role::Author).await;
-    for (n, at) in ["2025-10-01T00:00:00Z", "2025-11-01T00:00:00Z", "2025-12-01T00:00:00Z"].iter().enumerate()
-    {
+    let (_, token) = app.user("alice", Role::Editor).await;
+    // p3 and p4 share an instant: publication order breaks the tie by id, so neither is
+    // skipped by the other's links.
+    let dates = ["2025-10-01T00:00:00Z", "2025-11-01T00:00:00Z", "2025-12-01T00:00:00Z"];
+    let tied = ["2025-12-15T00:00:00Z"; 2];
+    for (n, at) in dates.iter().chain(&tied).enumerate() {
         publish(
             &app,
             &token,
@@ -538,18 +541,39 @@ async fn posts_link_to_their_neighbours_and_lists_page_through() {
         )
         .await;
     }
-    let middle = page(&app.get("/posts/p1", None).await);
-    assert_eq!(attrs(&middle, "nav.post-nav a[rel=next]", "href"), ["/posts/p2"]);
-    assert_eq!(attrs(&middle, "nav.post-nav a[rel=prev]", "href"), ["/posts/p0"]);
-    let newest = page(&app.get("/posts/p2", None).await);
-    assert!(attrs(&newest, "nav.post-nav a[rel=next]", "href").is_empty());
+    // A page and a draft in between are not posts a reader pages through.
+    publish(&app, &token, json!({"kind": "page", "title": "About", "slug": "about", "body": "x", "published_at": "2025-11-15T00:00:00Z"})).await;
+    app.create_post(
+        &token,
+        json!({"title": "Draft", "slug": "draft", "body": "x", "published_at": "2025-11-20T00:00:00Z"}),
+    )
+    .await;
+
+    let neighbours = |path: &'static str| {
+        let app = &app;
+        async move {
+            let document = page(&app.get(path, None).await);
+            (
+                attrs(&document, "nav.post-nav a[rel=prev]", "href"),
+                attrs(&document, "nav.post-nav a[rel=next]", "href"),
+            )
+        }
+    };
+    let none = Vec::<String>::new;
+    assert_eq!(neighbours("/posts/p0").await, (none(), vec!["/posts/p1".to_string()]));
+    assert_eq!(neighbours("/posts/p1").await, (vec!["/posts/p0".to_string()], vec!["/posts/p2".to_string()]));
+    assert_eq!(neighbours("/posts/p2").await, (vec!["/posts/p1".to_string()], vec!["/posts/p3".to_string()]));
+    assert_eq!(neighbours("/posts/p3").await, (vec!["/posts/p2".to_string()], vec!["/posts/p4".to_string()]));
+    assert_eq!(neighbours("/posts/p4").await, (vec!["/posts/p3".to_string()], none()));
 
     let first = page(&app.get("/", None).await);
-    assert_eq!(all(&first, "article.post-card h2 a"), ["Post 2", "Post 1"]);
+    assert_eq!(all(&first, "article.post-card h2 a"), ["Post 4", "Post 3"]);
     assert_eq!(attrs(&first, "nav.pager a[rel=next]", "href"), ["/?page=2"]);
     let second = page(&app.get("/?page=2", None).await);
-    assert_eq!(all(&second, "article.post-card h2 a"), ["Post 0"]);
+    assert_eq!(all(&second, "article.post-card h2 a"), ["Post 2", "Post 1"]);
     assert_eq!(attrs(&second, "nav.pager a[rel=prev]", "href"), ["/"]);
+    let third = page(&app.get("/?page=3", None).await);
+    assert_eq!(all(&third, "article.post-card h2 a"), ["Post 0"]);
 }
 
 #[tokio::test]

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use chrono::Duration;
 use inkstone_core::abuse::{ip_subject, limits};
-use inkstone_core::content::{ItemView, ListParams};
-use inkstone_core::model::{Item, ItemKind, ItemStatus};
+use inkstone_core::content::ItemView;
+use inkstone_core::model::{Item, ItemKind};
 use inkstone_core::{Actor, ErrorCode};
 use minijinja::value::Value;
 use percent_encoding::percent_decode_str;
@@ -134,30 +134,13 @@ fn item_template(reader: &Reader, item: &Item) -> String {
 }
 
 /// The published posts just before and after `item` (older, newer), when it is one.
-async fn neighbours(reader: &Reader, item: &Item) -> (Option<PostSummary>, Option<PostSummary>) {
-    let Some(at) =
-        item.published_at.filter(|_| item.kind == ItemKind::Post && item.status == ItemStatus::Published)
-    else {
-        return (None, None);
-    };
-    let one = |since, before, sort: &str| ListParams {
-        kind: Some(ItemKind::Post),
-        status: Some(ItemStatus::Published),
-        per_page: Some(1),
-        sort: Some(sort.to_string()),
-        published_since: since,
-        published_before: before,
-        ..ListParams::default()
-    };
-    let first = |params| async {
-        match reader.core.list_items(&Actor::Anonymous, params).await {
-            Ok(page) => page.items.first().map(|view| PostSummary::new(&view.item, &reader.settings)),
-            Err(_) => None,
-        }
-    };
-    let older = first(one(None, Some(at), "-published_at")).await;
-    let newer = first(one(Some(at + Duration::milliseconds(1)), None, "published_at")).await;
-    (older, newer)
+async fn neighbours(
+    reader: &Reader,
+    item: &Item,
+) -> Result<(Option<PostSummary>, Option<PostSummary>), SiteError> {
+    let (older, newer) = reader.core.adjacent_posts(&Actor::Anonymous, item).await?;
+    let summary = |view: Option<ItemView>| view.map(|view| PostSummary::new(&view.item, &reader.settings));
+    Ok((summary(older), summary(newer)))
 }
 
 /// The item's page; `unlock_error` (status, message) shows the password form again with
@@ -172,7 +155,7 @@ async fn render_item(
     let post = PostFull::new(view, &reader.settings);
     let comments =
         if view.locked { Value::UNDEFINED } else { interact::comment_section(reader, item).await? };
-    let (older, newer) = neighbours(reader, item).await;
+    let (older, newer) = neighbours(reader, item).await?;
     let meta = seo::post_meta(reader, &post);
     let context = minijinja::context! {
         meta => meta,
