@@ -31,7 +31,9 @@ struct Entry {
 /// The per-node cache of rendered anonymous responses.
 #[derive(Clone)]
 pub struct ResponseCache {
-    entries: moka::sync::Cache<String, Arc<Entry>>,
+    /// Behind an `Arc` of its own because the application state holding it is cloned for
+    /// every request, and a bare moka cache clones several reference counts and channels.
+    entries: Arc<moka::sync::Cache<String, Arc<Entry>>>,
 }
 
 impl ResponseCache {
@@ -44,7 +46,7 @@ impl ResponseCache {
             })
             .time_to_live(ttl)
             .build();
-        ResponseCache { entries }
+        ResponseCache { entries: Arc::new(entries) }
     }
 }
 

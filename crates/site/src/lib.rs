@@ -44,9 +44,16 @@ base-uri 'self'; object-src 'none'";
 /// `Cache-Control` of hashed theme assets: their names change with their content.
 pub const ASSET_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
-/// How long a rendered page is reused for anonymous readers at most (changes made by this
-/// process make it stale at once; those of other processes within this time).
+/// How long a rendered page is reused for anonymous readers before one of them renders it
+/// again, which is how changes made by other processes (an import run from the command
+/// line) reach the site. Changes made by this process make a page stale at once.
 pub const PAGE_TTL: Duration = Duration::from_secs(1);
+
+/// How long a rendered page nobody asks for stays in memory.
+pub const PAGE_IDLE: Duration = Duration::from_secs(60);
+
+/// The most memory rendered pages take, in bytes.
+pub const PAGE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The site's own state: the theme and the cache of rendered pages.
 pub struct Site {
@@ -55,14 +62,15 @@ pub struct Site {
 }
 
 impl Site {
-    /// A site with `theme`; rendered pages are kept for [`PAGE_TTL`], 32 MiB at most.
+    /// A site with `theme`; rendered pages are kept while they are read at least once per
+    /// [`PAGE_IDLE`], [`PAGE_CACHE_BYTES`] at most.
     pub fn new(theme: ThemeHandle) -> Site {
         let pages = moka::sync::Cache::builder()
-            .max_capacity(32 * 1024 * 1024)
+            .max_capacity(PAGE_CACHE_BYTES)
             .weigher(|key: &String, page: &Arc<reader::RenderedPage>| {
                 u32::try_from(key.len() + page.weight()).unwrap_or(u32::MAX)
             })
-            .time_to_live(PAGE_TTL)
+            .time_to_idle(PAGE_IDLE)
             .build();
         Site { theme, pages }
     }
@@ -89,11 +97,29 @@ impl std::fmt::Debug for Site {
     }
 }
 
-/// State of the site's handlers: the API state (the core, cookies, media) and the site.
+/// State of the site's handlers: the API state (the core, cookies, media) and the site,
+/// behind one `Arc` because every request clones it.
 #[derive(Clone)]
-pub struct SiteState {
+pub struct SiteState(Arc<SiteShared>);
+
+/// What [`SiteState`] shares.
+pub struct SiteShared {
     pub app: AppState,
     pub site: Arc<Site>,
+}
+
+impl SiteState {
+    pub fn new(app: AppState, site: Arc<Site>) -> SiteState {
+        SiteState(Arc::new(SiteShared { app, site }))
+    }
+}
+
+impl std::ops::Deref for SiteState {
+    type Target = SiteShared;
+
+    fn deref(&self) -> &SiteShared {
+        &self.0
+    }
 }
 
 /// `GET /assets/{name}`: a theme asset by its hashed name, cached for a year.
@@ -118,7 +144,7 @@ async fn asset(State(state): State<SiteState>, Path(name): Path<String>, headers
 /// The site's routes, with the 404 page as the fallback for every path nothing else
 /// answers. Merge it last into the application (it owns the fallback).
 pub fn router(app: AppState, site: Arc<Site>) -> Router {
-    let state = SiteState { app, site };
+    let state = SiteState::new(app, site);
     let security = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };

@@ -7,12 +7,14 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use inkstone_core::accounts::SessionAuth;
 use inkstone_core::content::ListParams;
@@ -25,7 +27,7 @@ use serde::Serialize;
 use crate::conditional;
 use crate::theme::{FORM_TOKEN_PLACEHOLDER, Theme};
 use crate::views::PostSummary;
-use crate::{SiteState, urls};
+use crate::{PAGE_TTL, SiteState, urls};
 
 /// `Cache-Control` of HTML pages: browsers and proxies may keep them but must revalidate
 /// (a `304` when nothing changed).
@@ -142,18 +144,92 @@ pub struct RenderedPage {
     status: StatusCode,
     /// [`HTML_CONTENT_TYPE`] for pages; feeds and crawler files have their own.
     content_type: &'static str,
-    /// The HTML, with [`FORM_TOKEN_PLACEHOLDER`] where form tokens go.
-    body: Bytes,
+    /// The body cut at every [`FORM_TOKEN_PLACEHOLDER`]: a reader's form token goes between
+    /// each two parts. One part when the page has no form.
+    parts: Vec<Bytes>,
     etag: String,
     last_modified: Option<DateTime<Utc>>,
-    has_form: bool,
+    rendered_at: Instant,
+    /// Milliseconds after `rendered_at` from which the next reader may render the page
+    /// again (see [`RenderedPage::claim_refresh`]).
+    refresh_due_ms: AtomicU64,
 }
 
 impl RenderedPage {
+    fn new(
+        reader: &Reader,
+        status: StatusCode,
+        content_type: &'static str,
+        body: Bytes,
+        last_modified: Option<DateTime<Utc>>,
+    ) -> RenderedPage {
+        let etag = conditional::weak_etag(&body);
+        let mut parts = Vec::with_capacity(1);
+        let mut rest = body;
+        while let Some(at) = memchr::memmem::find(&rest, FORM_TOKEN_PLACEHOLDER.as_bytes()) {
+            parts.push(rest.split_to(at));
+            rest = rest.split_off(FORM_TOKEN_PLACEHOLDER.len());
+        }
+        parts.push(rest);
+        RenderedPage {
+            generation: reader.generation,
+            theme: reader.theme.fingerprint.clone(),
+            status,
+            content_type,
+            parts,
+            etag,
+            last_modified,
+            rendered_at: Instant::now(),
+            refresh_due_ms: AtomicU64::new(ttl_ms()),
+        }
+    }
+
     /// Bytes it holds, for the cache's budget.
     pub fn weight(&self) -> usize {
-        self.body.len() + self.etag.len() + 128
+        self.parts.iter().map(Bytes::len).sum::<usize>() + self.etag.len() + 160
     }
+
+    fn has_form(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    fn is_fresh(&self) -> bool {
+        self.rendered_at.elapsed() < PAGE_TTL
+    }
+
+    /// Whether the caller is the one reader who renders this expired page again now. The
+    /// others keep being served this copy meanwhile, so an expiry costs one render instead
+    /// of one per waiting reader. A claim lapses after [`PAGE_TTL`], so a render that never
+    /// finishes (the reader went away) does not keep the page from being refreshed.
+    fn claim_refresh(&self) -> bool {
+        let age = u64::try_from(self.rendered_at.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let due = self.refresh_due_ms.load(Ordering::Acquire);
+        age >= due
+            && self
+                .refresh_due_ms
+                .compare_exchange(due, age.saturating_add(ttl_ms()), Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+    }
+
+    /// The body with `token` in every form.
+    fn body_with(&self, token: &str) -> Bytes {
+        if let [only] = self.parts.as_slice() {
+            return only.clone();
+        }
+        let size = self.parts.iter().map(Bytes::len).sum::<usize>() + token.len() * (self.parts.len() - 1);
+        let mut body = BytesMut::with_capacity(size);
+        for (index, part) in self.parts.iter().enumerate() {
+            if index > 0 {
+                body.extend_from_slice(token.as_bytes());
+            }
+            body.extend_from_slice(part);
+        }
+        body.freeze()
+    }
+}
+
+fn ttl_ms() -> u64 {
+    u64::try_from(PAGE_TTL.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The person reading, with everything a page needs to know about the request.
@@ -176,6 +252,9 @@ pub struct Reader {
     /// The content generation when the request arrived: a page built now is stored under
     /// it, so a change made meanwhile makes it stale at once.
     generation: u64,
+    /// Set when this reader claimed the re-render of an expired cached page: unless a new
+    /// page replaces it, [`Reader::finish`] drops the old one (the item may be gone).
+    refreshing: AtomicBool,
 }
 
 impl FromRequestParts<SiteState> for Reader {
@@ -217,6 +296,7 @@ impl FromRequestParts<SiteState> for Reader {
             ip,
             visitor,
             generation,
+            refreshing: AtomicBool::new(false),
         })
     }
 }
@@ -259,13 +339,28 @@ impl Reader {
     }
 
     /// The page already rendered for this URL, when the reader is anonymous and nothing
-    /// readers can see has changed since.
+    /// readers can see has changed in this process since. Once the page is older than
+    /// [`PAGE_TTL`], one reader gets `None` and renders it again while the others are
+    /// still served this copy.
     pub fn cached(&self) -> Option<Response> {
         if !self.is_anonymous() {
             return None;
         }
         let page = self.state.site.pages.get(self.path_and_query())?;
-        (page.generation == self.generation && page.theme == self.theme.fingerprint).then(|| self.send(&page))
+        if page.generation != self.generation || page.theme != self.theme.fingerprint {
+            return None;
+        }
+        if !page.is_fresh() && page.claim_refresh() {
+            self.refreshing.store(true, Ordering::Release);
+            return None;
+        }
+        Some(self.send(&page))
+    }
+
+    /// Keeps `page` for the next anonymous readers of this URL.
+    fn store(&self, page: RenderedPage) {
+        self.state.site.pages.insert(self.path_and_query().to_string(), Arc::new(page));
+        self.refreshing.store(false, Ordering::Release);
     }
 
     /// The variables every template gets: `site`, `viewer`, `lang`, `path`, `canonical`
@@ -310,16 +405,8 @@ impl Reader {
         let context =
             minijinja::context! { ..page.context, ..self.layout_context(page.canonical.as_deref()) };
         let html = self.theme.render(&page.template, context)?;
-        let rendered = RenderedPage {
-            generation: self.generation,
-            theme: self.theme.fingerprint.clone(),
-            status: page.status,
-            content_type: HTML_CONTENT_TYPE,
-            etag: conditional::weak_etag(html.as_bytes()),
-            has_form: html.contains(FORM_TOKEN_PLACEHOLDER),
-            body: Bytes::from(html),
-            last_modified: page.last_modified,
-        };
+        let rendered =
+            RenderedPage::new(self, page.status, HTML_CONTENT_TYPE, Bytes::from(html), page.last_modified);
         let shared = page.shared && self.is_anonymous();
         let mut response = self.send(&rendered);
         if !shared {
@@ -328,7 +415,7 @@ impl Reader {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static(PRIVATE_CACHE_CONTROL));
         }
         if shared && page.status == StatusCode::OK {
-            self.state.site.pages.insert(self.path_and_query().to_string(), Arc::new(rendered));
+            self.store(rendered);
         }
         Ok(response)
     }
@@ -343,20 +430,10 @@ impl Reader {
         body: impl Into<Bytes>,
         last_modified: Option<DateTime<Utc>>,
     ) -> Response {
-        let body = body.into();
-        let rendered = RenderedPage {
-            generation: self.generation,
-            theme: self.theme.fingerprint.clone(),
-            status: StatusCode::OK,
-            content_type,
-            etag: conditional::weak_etag(&body),
-            has_form: false,
-            body,
-            last_modified,
-        };
+        let rendered = RenderedPage::new(self, StatusCode::OK, content_type, body.into(), last_modified);
         let response = self.send(&rendered);
         if self.is_anonymous() {
-            self.state.site.pages.insert(self.path_and_query().to_string(), Arc::new(rendered));
+            self.store(rendered);
         }
         response
     }
@@ -388,7 +465,7 @@ impl Reader {
 
     fn send(&self, page: &RenderedPage) -> Response {
         let mut set_cookie = None;
-        let (body, etag) = if page.has_form {
+        let (body, etag) = if page.has_form() {
             let visitor = match &self.visitor {
                 Some(visitor) => visitor.clone(),
                 None => {
@@ -399,11 +476,10 @@ impl Reader {
                 }
             };
             let token = self.form_token_for(&visitor);
-            let html = String::from_utf8_lossy(&page.body).replace(FORM_TOKEN_PLACEHOLDER, &token);
             let etag = format!("{}-{}\"", page.etag.trim_end_matches('"'), &token[..8]);
-            (Bytes::from(html), etag)
+            (page.body_with(&token), etag)
         } else {
-            (page.body.clone(), page.etag.clone())
+            (page.body_with(""), page.etag.clone())
         };
         let cache_control = if self.is_anonymous() { PAGE_CACHE_CONTROL } else { PRIVATE_CACHE_CONTROL };
         if page.status == StatusCode::OK
@@ -426,6 +502,11 @@ impl Reader {
 
     /// Sends a handler's result: the response, or the error as a page.
     pub async fn finish(&self, result: Result<Response, SiteError>) -> Response {
+        if self.refreshing.swap(false, Ordering::AcqRel) {
+            // This reader re-rendered an expired page and got no page to keep (the item
+            // was deleted or moved by another process): the old copy must not live on.
+            self.state.site.pages.invalidate(self.path_and_query());
+        }
         match result {
             Ok(response) => response,
             Err(SiteError::Redirect { to, permanent }) => {

@@ -136,6 +136,22 @@ impl TestApp {
         TestApp { core, store, clock, router, dir, captcha, client_ip: Mutex::new(None), media }
     }
 
+    /// A second core over the same database file, as another process (the command line,
+    /// say) would open it: what it writes reaches this app only through the database, never
+    /// through this app's content generation.
+    pub async fn another_process(&self) -> Arc<Core> {
+        let store = SqliteStore::open(&self.dir.path().join("inkstone.db")).await.expect("open database");
+        let services = Services {
+            server_key: ServerKey::generate(),
+            mailer: Arc::new(
+                LettreMailer::outbox(&self.dir.path().join("outbox"), "Inkstone <inkstone@localhost>")
+                    .expect("outbox"),
+            ),
+            captcha: CaptchaBackend::Builtin(self.captcha.clone()),
+        };
+        Arc::new(Core::new(Arc::new(store), self.clock.clone(), services).await.expect("core"))
+    }
+
     /// Serves the app on a free port of 127.0.0.1 (real TCP, peer addresses recorded) until
     /// the test's runtime ends; returns the base URL, e.g. `http://127.0.0.1:41234`.
     pub async fn serve_on_loopback(&self) -> String {

@@ -1,11 +1,17 @@
 //! The site's caching and compression, as a browser or a proxy sees them: gzip and brotli
 //! when asked (the same bytes once decoded), `Vary`, immutable hashed assets, validators
-//! shared by every encoding, and page validators that change when content does.
+//! shared by every encoding, page validators that change when content does, one shared
+//! page carrying each visitor's own form token, and changes made by another process.
 
 use std::io::Read;
+use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
+use inkstone_core::Actor;
+use inkstone_core::content::ItemPatch;
 use inkstone_core::model::Role;
+use inkstone_site::PAGE_TTL;
+use inkstone_site::theme::FORM_TOKEN_PLACEHOLDER;
 use inkstone_testkit::{TestApp, TestResponse};
 use serde_json::json;
 
@@ -136,4 +142,101 @@ async fn a_page_changes_its_validator_when_a_post_is_published() {
     assert_ne!(fresh.header("last-modified"), first.header("last-modified"));
     let modified = fresh.header("last-modified").unwrap().to_string();
     assert_eq!(get(&app, "/", &[("if-modified-since", &modified)]).await.status, StatusCode::NOT_MODIFIED);
+}
+
+fn form_tokens(html: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("input[name=_token]").unwrap();
+    document.select(&selector).filter_map(|e| e.value().attr("value")).map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn one_shared_post_page_gives_every_visitor_their_own_form_token() {
+    let app = TestApp::new().await;
+    let (_, token) = app.user("writer", Role::Author).await;
+    app.create_post(
+        &token,
+        json!({"title": "Talk", "slug": "talk", "status": "published", "body": "Say something."}),
+    )
+    .await;
+    let token_of =
+        |visitor: &str| app.core.install_digest(&format!("site-form\u{0}{visitor}"))[..32].to_string();
+
+    // A first-time reader gets a visitor cookie, and the forms carry its token.
+    let first = get(&app, "/posts/talk", &[]).await;
+    let set_cookie = first.header("set-cookie").expect("a visitor cookie").to_string();
+    let visitor = set_cookie.trim_start_matches("inkstone_visitor=").split(';').next().unwrap().to_string();
+    let first_tokens = form_tokens(&first.text());
+    assert!(first_tokens.len() >= 2, "the comment form and the like button: {first_tokens:?}");
+    assert!(first_tokens.iter().all(|t| *t == token_of(&visitor)), "{first_tokens:?}");
+
+    // Two readers with cookies are served the cached page, each with their own token.
+    let mut etags = Vec::new();
+    for name in ["alice-visitor-0123456789abcdef", "bob-visitor-0123456789abcdef0"] {
+        let cookie = format!("inkstone_visitor={name}");
+        let page = get(&app, "/posts/talk", &[("cookie", &cookie)]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.header("set-cookie"), None, "a known visitor keeps their cookie");
+        let html = page.text();
+        assert!(!html.contains(FORM_TOKEN_PLACEHOLDER), "no placeholder reaches a reader");
+        let tokens = form_tokens(&html);
+        assert_eq!(tokens.len(), first_tokens.len());
+        assert!(tokens.iter().all(|t| *t == token_of(name)), "{name}: {tokens:?}");
+        assert_eq!(html.len(), first.text().len(), "the same page around the tokens");
+        let etag = page.header("etag").unwrap().to_string();
+        let again = get(&app, "/posts/talk", &[("cookie", &cookie), ("if-none-match", &etag)]).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{name}");
+        etags.push(etag);
+    }
+    assert_ne!(etags[0], etags[1], "a copy with one visitor's token is not valid for another");
+}
+
+/// What another process (an import at the command line) writes reaches pages once they
+/// are older than `PAGE_TTL`: one reader renders the page again while the others are still
+/// served the old copy, and a page that is gone by then is not served any more.
+#[tokio::test]
+async fn another_process_s_changes_show_after_the_page_ttl_one_reader_rendering_them() {
+    let app = TestApp::new().await;
+    let (_, token) = app.user("writer", Role::Author).await;
+    let post = app
+        .create_post(
+            &token,
+            json!({"title": "First title", "slug": "news", "status": "published", "body": "Text."}),
+        )
+        .await;
+    let id = post["id"].as_i64().unwrap();
+    assert!(get(&app, "/posts/news", &[]).await.text().contains("First title"));
+
+    let other = app.another_process().await;
+    let retitle = ItemPatch { title: Some("Second title".into()), release: true, ..ItemPatch::default() };
+    other.update_item(&Actor::System, id, retitle).await.expect("update from the other process");
+    assert!(
+        get(&app, "/posts/news", &[]).await.text().contains("First title"),
+        "the rendered page is shared until it is PAGE_TTL old"
+    );
+
+    tokio::time::sleep(PAGE_TTL + Duration::from_millis(50)).await;
+    let readers = futures_util::future::join_all((0..8).map(|_| get(&app, "/posts/news", &[]))).await;
+    assert!(readers.iter().all(|r| r.status == StatusCode::OK));
+    let fresh = readers.iter().filter(|r| r.text().contains("Second title")).count();
+    assert_eq!(fresh, 1, "one reader renders the page again, the others get the old copy meanwhile");
+    for _ in 0..3 {
+        assert!(
+            get(&app, "/posts/news", &[]).await.text().contains("Second title"),
+            "then everyone gets the new one"
+        );
+    }
+
+    other.trash_item(&Actor::System, id).await.expect("trash from the other process");
+    tokio::time::sleep(PAGE_TTL + Duration::from_millis(50)).await;
+    assert_eq!(
+        get(&app, "/posts/news", &[]).await.status,
+        StatusCode::NOT_FOUND,
+        "the refresh finds it gone"
+    );
+    assert_eq!(
+        get(&app, "/posts/news", &[]).await.status,
+        StatusCode::NOT_FOUND,
+        "and the old copy is not served to anyone after that"
+    );
 }

@@ -18,8 +18,7 @@ const SITE: &str = "https://blog.example";
 
 /// The reader of a request for `path`, as a page handler gets it.
 async fn reader_for(app: &TestApp, path: &str) -> Reader {
-    let state =
-        SiteState { app: inkstone_http::AppState::new(app.core.clone()), site: Arc::new(Site::embedded()) };
+    let state = SiteState::new(inkstone_http::AppState::new(app.core.clone()), Arc::new(Site::embedded()));
     let (mut parts, ()) = Request::get(path).body(()).unwrap().into_parts();
     Reader::from_request_parts(&mut parts, &state).await.unwrap()
 }
