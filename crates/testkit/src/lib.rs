@@ -103,6 +103,18 @@ impl CaptchaDrawer for RecordingCaptcha {
     }
 }
 
+/// A core's services for a test app in `dir`: a fresh server key, mail kept in `dir/outbox`,
+/// the recording captcha.
+fn services(dir: &std::path::Path, captcha: &Arc<RecordingCaptcha>) -> Services {
+    Services {
+        server_key: ServerKey::generate(),
+        mailer: Arc::new(
+            LettreMailer::outbox(&dir.join("outbox"), "Inkstone <inkstone@localhost>").expect("outbox"),
+        ),
+        captcha: CaptchaBackend::Builtin(captcha.clone()),
+    }
+}
+
 impl TestApp {
     /// A new app with an empty database, its clock at 2026-01-01T00:00:00Z.
     pub async fn new() -> TestApp {
@@ -120,14 +132,7 @@ impl TestApp {
         let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let clock = Arc::new(ManualClock::new(start));
         let captcha = Arc::new(RecordingCaptcha::default());
-        let services = Services {
-            server_key: ServerKey::generate(),
-            mailer: Arc::new(
-                LettreMailer::outbox(&dir.path().join("outbox"), "Inkstone <inkstone@localhost>")
-                    .expect("outbox"),
-            ),
-            captcha: CaptchaBackend::Builtin(captcha.clone()),
-        };
+        let services = services(dir.path(), &captcha);
         let core = Arc::new(Core::new(Arc::new(store.clone()), clock.clone(), services).await.expect("core"));
         let mut state = AppState::new(core.clone());
         state.response_cache = cache_ttl.map(inkstone_http::cache::ResponseCache::new);
@@ -141,14 +146,7 @@ impl TestApp {
     /// through this app's content generation.
     pub async fn another_process(&self) -> Arc<Core> {
         let store = SqliteStore::open(&self.dir.path().join("inkstone.db")).await.expect("open database");
-        let services = Services {
-            server_key: ServerKey::generate(),
-            mailer: Arc::new(
-                LettreMailer::outbox(&self.dir.path().join("outbox"), "Inkstone <inkstone@localhost>")
-                    .expect("outbox"),
-            ),
-            captcha: CaptchaBackend::Builtin(self.captcha.clone()),
-        };
+        let services = services(self.dir.path(), &self.captcha);
         Arc::new(Core::new(Arc::new(store), self.clock.clone(), services).await.expect("core"))
     }
 
