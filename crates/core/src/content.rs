@@ -1139,14 +1139,7 @@ impl Core {
 
     async fn category_with_descendants(&self, root: i64) -> CoreResult<Vec<i64>> {
         let categories = self.repo.categories(false).await?;
-        let mut ids = vec![root];
-        let mut i = 0;
-        while i < ids.len() {
-            let parent = ids[i];
-            ids.extend(categories.iter().filter(|c| c.parent_id == Some(parent)).map(|c| c.id));
-            i += 1;
-        }
-        Ok(ids)
+        Ok(crate::taxonomy::category_and_descendants(&categories, root))
     }
 }
 

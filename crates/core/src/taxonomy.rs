@@ -72,6 +72,23 @@ pub fn category_tree(categories: &[Category]) -> Vec<CategoryNode> {
     children_of(None, categories)
 }
 
+/// Ids of category `root` and of every category below it in `categories` (a flat list as
+/// the repository returns it), `root` first, then level by level. A category page lists
+/// the posts of all of them. Each id appears once, even in a (refused, never stored) cycle.
+pub fn category_and_descendants(categories: &[Category], root: i64) -> Vec<i64> {
+    let mut ids = vec![root];
+    let mut next = 0;
+    while let Some(&parent) = ids.get(next) {
+        for child in categories.iter().filter(|c| c.parent_id == Some(parent)) {
+            if !ids.contains(&child.id) {
+                ids.push(child.id);
+            }
+        }
+        next += 1;
+    }
+    ids
+}
+
 fn check_name(field: &str, name: &str) -> CoreResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -278,5 +295,42 @@ impl Core {
     pub async fn delete_tag(&self, actor: &Actor, id: i64) -> CoreResult<()> {
         self.require(actor, Action::ManageTaxonomy, Resource::Site).await?;
         if self.repo.delete_tag(id).await? { Ok(()) } else { Err(CoreError::not_found()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(id: i64, parent_id: Option<i64>) -> Category {
+        Category {
+            id,
+            name: format!("c{id}"),
+            slug: format!("c{id}"),
+            description: None,
+            parent_id,
+            sort_order: 0,
+            template: None,
+            cover: None,
+            item_count: 0,
+        }
+    }
+
+    #[test]
+    fn descendants_come_level_by_level_and_stop_at_a_cycle() {
+        let tree = [
+            category(1, None),
+            category(2, Some(1)),
+            category(3, Some(2)),
+            category(4, Some(1)),
+            category(5, None),
+        ];
+        assert_eq!(category_and_descendants(&tree, 1), [1, 2, 4, 3]);
+        assert_eq!(category_and_descendants(&tree, 2), [2, 3]);
+        assert_eq!(category_and_descendants(&tree, 5), [5]);
+        assert_eq!(category_and_descendants(&tree, 99), [99], "an unknown root is only itself");
+        // A broken database with 6 -> 7 -> 6 must not loop for ever.
+        let cycle = [category(6, Some(7)), category(7, Some(6))];
+        assert_eq!(category_and_descendants(&cycle, 6), [6, 7]);
     }
 }

@@ -18,6 +18,7 @@ use axum::routing::get;
 use chrono::{DateTime, FixedOffset, Utc};
 use inkstone_core::content::{ItemView, ListParams, TermKey};
 use inkstone_core::model::{ItemKind, ItemStatus};
+use inkstone_core::taxonomy::category_and_descendants;
 use inkstone_core::{Actor, Settings};
 
 use crate::reader::{Reader, SiteError};
@@ -493,12 +494,10 @@ async fn sitemap_response(reader: &Reader) -> Result<Response, SiteError> {
     // below it is a page with posts.
     let categories = reader.core.categories().await?;
     for category in &categories {
-        let mut newest: Option<DateTime<Utc>> = None;
-        for other in &categories {
-            if is_within(other.id, category.id, &categories) {
-                newest = newest.max(category_changes.get(&other.id).copied());
-            }
-        }
+        let newest = category_and_descendants(&categories, category.id)
+            .iter()
+            .filter_map(|id| category_changes.get(id).copied())
+            .max();
         if newest.is_some() {
             terms.push(SitemapUrl {
                 loc: urls::absolute(settings, &urls::category_path(&category.slug)),
@@ -532,20 +531,6 @@ async fn sitemap_response(reader: &Reader) -> Result<Response, SiteError> {
     xml.push_str("</urlset>\n");
     let last_modified = items.iter().filter_map(|url| url.lastmod).max();
     Ok(reader.respond_document(SITEMAP_CONTENT_TYPE, xml, last_modified))
-}
-
-/// Whether category `id` is `ancestor` or below it.
-fn is_within(id: i64, ancestor: i64, categories: &[inkstone_core::model::Category]) -> bool {
-    let mut cursor = Some(id);
-    // The core refuses cycles; the bound only guards against a broken database.
-    for _ in 0..=categories.len() {
-        match cursor {
-            Some(current) if current == ancestor => return true,
-            Some(current) => cursor = categories.iter().find(|c| c.id == current).and_then(|c| c.parent_id),
-            None => return false,
-        }
-    }
-    false
 }
 
 /// `text` escaped for XML character data and attribute values.
