@@ -7,8 +7,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -20,6 +19,7 @@ use inkstone_core::accounts::SessionAuth;
 use inkstone_core::content::ListParams;
 use inkstone_core::model::{ItemKind, ItemStatus, User};
 use inkstone_core::{Actor, Core, CoreError, ErrorCode, Locale, Settings};
+use inkstone_http::cache::Freshness;
 use inkstone_http::{SESSION_COOKIE, VISITOR_COOKIE, cookie};
 use minijinja::value::Value;
 use serde::Serialize;
@@ -149,10 +149,8 @@ pub struct RenderedPage {
     parts: Vec<Bytes>,
     etag: String,
     last_modified: Option<DateTime<Utc>>,
-    rendered_at: Instant,
-    /// Milliseconds after `rendered_at` from which the next reader may render the page
-    /// again (see [`RenderedPage::claim_refresh`]).
-    refresh_due_ms: AtomicU64,
+    /// Renewed after [`PAGE_TTL`] by one reader while the others are served this copy.
+    freshness: Freshness,
 }
 
 impl RenderedPage {
@@ -179,8 +177,7 @@ impl RenderedPage {
             parts,
             etag,
             last_modified,
-            rendered_at: Instant::now(),
-            refresh_due_ms: AtomicU64::new(ttl_ms()),
+            freshness: Freshness::new(PAGE_TTL),
         }
     }
 
@@ -191,24 +188,6 @@ impl RenderedPage {
 
     fn has_form(&self) -> bool {
         self.parts.len() > 1
-    }
-
-    fn is_fresh(&self) -> bool {
-        self.rendered_at.elapsed() < PAGE_TTL
-    }
-
-    /// Whether the caller is the one reader who renders this expired page again now. The
-    /// others keep being served this copy meanwhile, so an expiry costs one render instead
-    /// of one per waiting reader. A claim lapses after [`PAGE_TTL`], so a render that never
-    /// finishes (the reader went away) does not keep the page from being refreshed.
-    fn claim_refresh(&self) -> bool {
-        let age = u64::try_from(self.rendered_at.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let due = self.refresh_due_ms.load(Ordering::Acquire);
-        age >= due
-            && self
-                .refresh_due_ms
-                .compare_exchange(due, age.saturating_add(ttl_ms()), Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
     }
 
     /// The body with `token` in every form.
@@ -226,10 +205,6 @@ impl RenderedPage {
         }
         body.freeze()
     }
-}
-
-fn ttl_ms() -> u64 {
-    u64::try_from(PAGE_TTL.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The person reading, with everything a page needs to know about the request.
@@ -350,7 +325,7 @@ impl Reader {
         if page.generation != self.generation || page.theme != self.theme.fingerprint {
             return None;
         }
-        if !page.is_fresh() && page.claim_refresh() {
+        if page.freshness.claim_refresh(PAGE_TTL) {
             self.refreshing.store(true, Ordering::Release);
             return None;
         }

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use inkstone_core::Actor;
+use inkstone_core::content::ItemPatch;
 use inkstone_core::model::Role;
 use inkstone_testkit::TestApp;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn writes_through_this_server_show_at_once() {
@@ -64,6 +66,43 @@ async fn changes_from_other_processes_show_within_the_ttl() {
     );
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(app.get(&url, None).await.json()["title"], "Changed elsewhere", "after the TTL it is fresh");
+}
+
+#[tokio::test]
+async fn an_expired_copy_is_renewed_by_the_first_caller_and_dropped_when_the_item_is_gone() {
+    let ttl = Duration::from_millis(300);
+    let app = TestApp::with_response_cache(ttl).await;
+    let (_, token) = app.user("author", Role::Author).await;
+    let post = app.create_post(&token, json!({"title": "Cached", "status": "published"})).await;
+    let id = post["id"].as_i64().unwrap();
+    let url = format!("/api/v1/posts/{id}");
+    assert_eq!(app.get(&url, None).await.json()["title"], "Cached");
+    let other = app.another_process().await;
+    let retitle = ItemPatch { title: Some("Renamed".into()), release: true, ..ItemPatch::default() };
+    other.update_item(&Actor::System, id, retitle).await.unwrap();
+    assert_eq!(app.get(&url, None).await.json()["title"], "Cached", "within the TTL");
+
+    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    let callers = futures_util::future::join_all((0..8).map(|_| app.get(&url, None))).await;
+    assert!(callers.iter().all(|r| r.status == StatusCode::OK));
+    // The first caller renders the post again; the others get the old copy until the new
+    // one is stored, or the new one if that render was already done (which of them is up
+    // to the database threads; `Freshness` tests that only one caller renders).
+    let titles: Vec<Value> = callers.iter().map(|r| r.json()["title"].clone()).collect();
+    assert_eq!(titles[0], "Renamed", "{titles:?}");
+    assert!(titles.iter().all(|t| *t == "Renamed" || *t == "Cached"), "{titles:?}");
+    for _ in 0..3 {
+        assert_eq!(app.get(&url, None).await.json()["title"], "Renamed", "then everyone gets the new one");
+    }
+
+    other.trash_item(&Actor::System, id).await.unwrap();
+    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    assert_eq!(app.get(&url, None).await.status, StatusCode::NOT_FOUND, "the refresh finds it gone");
+    assert_eq!(
+        app.get(&url, None).await.status,
+        StatusCode::NOT_FOUND,
+        "and the old copy is not served again"
+    );
 }
 
 /// Changes a title through a second store, as another process would.

@@ -192,10 +192,9 @@ async fn one_shared_post_page_gives_every_visitor_their_own_form_token() {
 }
 
 /// What another process (an import at the command line) writes reaches pages once they
-/// are older than `PAGE_TTL`: one reader renders the page again while the others are still
-/// served the old copy, and a page that is gone by then is not served any more.
+/// are older than `PAGE_TTL`, and a page that is gone by then is not served any more.
 #[tokio::test]
-async fn another_process_s_changes_show_after_the_page_ttl_one_reader_rendering_them() {
+async fn another_process_s_changes_show_after_the_page_ttl_and_a_gone_page_is_dropped() {
     let app = TestApp::new().await;
     let (_, token) = app.user("writer", Role::Author).await;
     let post = app
@@ -216,10 +215,14 @@ async fn another_process_s_changes_show_after_the_page_ttl_one_reader_rendering_
     );
 
     tokio::time::sleep(PAGE_TTL + Duration::from_millis(50)).await;
+    // The first reader renders the page again; the others get the old copy until the new
+    // one is stored, or the new one if that render was already done (which of them is up
+    // to the database threads; `inkstone_http::cache::Freshness` tests that only one reader
+    // renders).
     let readers = futures_util::future::join_all((0..8).map(|_| get(&app, "/posts/news", &[]))).await;
     assert!(readers.iter().all(|r| r.status == StatusCode::OK));
-    let fresh = readers.iter().filter(|r| r.text().contains("Second title")).count();
-    assert_eq!(fresh, 1, "one reader renders the page again, the others get the old copy meanwhile");
+    assert!(readers[0].text().contains("Second title"));
+    assert!(readers.iter().all(|r| r.text().contains("Second title") || r.text().contains("First title")));
     for _ in 0..3 {
         assert!(
             get(&app, "/posts/news", &[]).await.text().contains("Second title"),
